@@ -1,0 +1,62 @@
+//! Reading the passphrase: from `--passphrase-file` in scripts, else a TTY prompt.
+
+// The commands that unlock a vault arrive with the vault issue; this module is
+// their shared entry point, tested now so its contract is fixed.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use secrecy::SecretString;
+
+/// Reads the passphrase from `file` (its first line, without the line break)
+/// or, when no file is given, prompts on the terminal without echo.
+pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<SecretString> {
+    let raw = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the passphrase file {}", path.display()))?;
+            let first = text.lines().next().unwrap_or_default().to_owned();
+            // Zeroize the whole file contents, not only the first line.
+            drop(SecretString::from(text));
+            first
+        }
+        None => rpassword::prompt_password(prompt)
+            .context("reading the passphrase from the terminal (use --passphrase-file in scripts)")?,
+    };
+    if raw.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(SecretString::from(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret as _;
+
+    use super::*;
+
+    #[test]
+    fn uses_the_first_line_only() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("pass");
+        std::fs::write(&path, "correct horse\r\nsecond line\n")?;
+        assert_eq!(read(Some(&path), "")?.expose_secret(), "correct horse");
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_an_empty_passphrase() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("pass");
+        std::fs::write(&path, "\n")?;
+        assert!(read(Some(&path), "").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn reports_a_missing_file() {
+        let err = read(Some(Path::new("/nonexistent/pass")), "").err();
+        assert!(format!("{err:?}").contains("reading the passphrase file"));
+    }
+}

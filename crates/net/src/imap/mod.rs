@@ -1,0 +1,65 @@
+//! An authenticated IMAP session, one operation per file.
+
+mod capabilities;
+mod connect;
+mod create;
+mod error_map;
+mod list;
+
+use crate::stream::ImapStream;
+use crate::{Limits, NetError};
+
+pub use list::{Folder, SpecialUse};
+
+/// A logged-in IMAP session over a verified transport.
+///
+/// Built with [`ImapSession::connect`]; every method validates its arguments
+/// before sending and applies the configured timeout.
+pub struct ImapSession {
+    session: async_imap::Session<ImapStream>,
+    limits: Limits,
+    greeting_capabilities: Vec<String>,
+}
+
+impl std::fmt::Debug for ImapSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSession")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImapSession {
+    /// Whether the session runs over TLS (always true unless the insecure
+    /// loopback mode was asked for).
+    pub fn is_tls(&self) -> bool {
+        self.session.get_ref().is_tls()
+    }
+
+    /// Ends the session politely.
+    pub async fn logout(mut self) -> Result<(), NetError> {
+        let limits = self.limits;
+        timed(limits, "logging out", async {
+            self.session
+                .logout()
+                .await
+                .map_err(|e| error_map::imap_error("LOGOUT", limits, e))
+        })
+        .await
+    }
+}
+
+/// Runs `fut` under the configured timeout.
+pub(crate) async fn timed<T>(
+    limits: Limits,
+    action: &'static str,
+    fut: impl std::future::Future<Output = Result<T, NetError>>,
+) -> Result<T, NetError> {
+    match tokio::time::timeout(limits.timeout, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(NetError::Timeout {
+            action,
+            seconds: limits.timeout.as_secs(),
+        }),
+    }
+}

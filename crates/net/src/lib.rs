@@ -1,0 +1,19 @@
+//! Network access for Coffer: IMAP over TLS with a strict connection policy.
+//!
+//! This crate moves bytes and knows nothing about sealing. It is the only crate
+//! in the workspace that opens sockets (see `ARCHITECTURE.md`). Every argument
+//! that reaches the wire is validated here first, every response is bounded in
+//! size, and every network step has a timeout.
+
+mod config;
+mod error;
+pub mod imap;
+pub mod mutf7;
+mod stream;
+mod tls;
+mod validate;
+
+pub use config::{ImapConfig, Limits, Security};
+pub use error::NetError;
+pub use imap::{Folder, ImapSession, SpecialUse};
+pub use validate::validate_argument;
