@@ -1,9 +1,33 @@
 //! Coffer's pure logic: bytes in, bytes out.
 //!
 //! Architecture invariant: this crate does no I/O — no files, no sockets, no
-//! clock reads that matter, no async runtime. Everything here can be tested
-//! with plain byte slices. The key hierarchy and the sealed-message format
-//! land here (see `docs/FORMAT.md`).
+//! clock reads, no async runtime. Time comes in as a parameter and randomness
+//! through an `RngCore + CryptoRng` argument (age alone draws its file keys
+//! from the OS). Everything here can be tested with plain byte slices.
+//!
+//! * [`keys`] — the master secret and the keys HKDF derives from it;
+//! * [`keyfile`] — the master secret wrapped under the passphrase;
+//! * [`recovery`] — the master secret as a checksummed recovery key;
+//! * [`seal`] — the sealed-message format v1 (see `docs/FORMAT.md`).
+
+// Tests may unwrap and index; the non-test build is linted in full.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+
+mod codec;
+pub mod keyfile;
+pub mod keys;
+pub mod recovery;
+pub mod seal;
+
+pub use age::x25519::{Identity, Recipient};
+pub use keyfile::{KdfParams, KeyFile, KeyFileError};
+pub use keys::{DatabaseKey, KeysError, MasterSecret, VaultKeys};
+pub use recovery::RecoveryError;
+pub use seal::{
+    Authenticity, InternalDate, Manifest, Opened, OuterInfo, SealError, SealId, SealInput, inspect,
+    open, open_with_identity, seal,
+};
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// The product name, as shown to users.
 pub const PRODUCT: &str = "Coffer";
