@@ -124,7 +124,9 @@ fn push_hex_upper(out: &mut String, bytes: &[u8]) {
     for b in bytes {
         for nibble in [b >> 4, b & 0x0f] {
             // A nibble is always a valid hex digit.
-            out.push(char::from_digit(u32::from(nibble), 16).map_or('0', |c| c.to_ascii_uppercase()));
+            out.push(
+                char::from_digit(u32::from(nibble), 16).map_or('0', |c| c.to_ascii_uppercase()),
+            );
         }
     }
 }

@@ -11,7 +11,10 @@
 //! * [`seal`] — the sealed-message format v1 (see `docs/FORMAT.md`).
 
 // Tests may unwrap and index; the non-test build is linted in full.
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod codec;
 pub mod keyfile;
