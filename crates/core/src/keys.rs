@@ -147,6 +147,8 @@ pub struct VaultKeys {
     seal_auth: MacKey,
     seal_id: MacKey,
     identity: x25519::Identity,
+    /// Cached: computing it is a scalar multiplication, and every seal needs it.
+    recipient: x25519::Recipient,
     escrow: Vec<x25519::Recipient>,
 }
 
@@ -159,6 +161,7 @@ impl VaultKeys {
             database: DatabaseKey(master.expand(LABEL_DATABASE)),
             seal_auth: MacKey(master.expand(LABEL_SEAL_AUTH)),
             seal_id: MacKey(master.expand(LABEL_SEAL_ID)),
+            recipient: identity.to_public(),
             identity,
             escrow: Vec::new(),
         })
@@ -176,7 +179,7 @@ impl VaultKeys {
 
     /// The vault's own age recipient (`age1…`).
     pub fn recipient(&self) -> x25519::Recipient {
-        self.identity.to_public()
+        self.recipient.clone()
     }
 
     /// The identity in age's `AGE-SECRET-KEY-1…` form, for the stock `age` tool.
@@ -188,9 +191,8 @@ impl VaultKeys {
     /// keys is also encrypted to them. Duplicates of the vault's own recipient
     /// or of each other are dropped, so the recipient set stays canonical.
     pub fn with_escrow_recipients(mut self, escrow: Vec<x25519::Recipient>) -> Self {
-        let own = self.recipient();
         for r in escrow {
-            if r != own && !self.escrow.contains(&r) {
+            if r != self.recipient && !self.escrow.contains(&r) {
                 self.escrow.push(r);
             }
         }
@@ -200,7 +202,7 @@ impl VaultKeys {
     /// All recipients of a sealed message: the vault's own first, then escrow.
     pub fn recipients(&self) -> Vec<x25519::Recipient> {
         let mut all = Vec::with_capacity(1 + self.escrow.len());
-        all.push(self.recipient());
+        all.push(self.recipient.clone());
         all.extend(self.escrow.iter().cloned());
         all
     }

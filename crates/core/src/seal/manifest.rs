@@ -250,25 +250,45 @@ impl Manifest {
     }
 }
 
-/// Builds the padded inner plaintext around `original`, with `mac` given
+/// The inner plaintext as parts, so it can be streamed into age without
+/// first copying the original into one buffer.
+pub(crate) struct InnerParts<'a> {
+    /// `manifest_len ‖ manifest ‖ mac`.
+    pub(crate) prefix: Vec<u8>,
+    /// The original bytes.
+    pub(crate) original: &'a [u8],
+    /// Number of zero bytes that follow.
+    pub(crate) padding: usize,
+}
+
+impl InnerParts<'_> {
+    /// Total length (a padding bucket).
+    pub(crate) fn len(&self) -> usize {
+        self.prefix.len() + self.original.len() + self.padding
+    }
+}
+
+/// Lays out the padded inner plaintext around `original`, with `mac` given
 /// (normally the real MAC; tests pass a forged one).
-pub(crate) fn encode_inner(
+pub(crate) fn inner_parts<'a>(
     manifest_bytes: &[u8],
     mac: &[u8; MAC_LEN],
-    original: &[u8],
-) -> Result<Vec<u8>, SealError> {
+    original: &'a [u8],
+) -> Result<InnerParts<'a>, SealError> {
     let manifest_len = u32::try_from(manifest_bytes.len())
         .map_err(|_| SealError::InvalidInput("manifest too large".into()))?;
     let content = 4 + manifest_bytes.len() + MAC_LEN + original.len();
     let padded = usize::try_from(padding::bucket(content as u64))
         .map_err(|_| SealError::InvalidInput("message too large".into()))?;
-    let mut out = Vec::with_capacity(padded);
-    out.extend_from_slice(&manifest_len.to_be_bytes());
-    out.extend_from_slice(manifest_bytes);
-    out.extend_from_slice(mac);
-    out.extend_from_slice(original);
-    out.resize(padded, 0);
-    Ok(out)
+    let mut prefix = Vec::with_capacity(4 + manifest_bytes.len() + MAC_LEN);
+    prefix.extend_from_slice(&manifest_len.to_be_bytes());
+    prefix.extend_from_slice(manifest_bytes);
+    prefix.extend_from_slice(mac);
+    Ok(InnerParts {
+        prefix,
+        original,
+        padding: padded - content,
+    })
 }
 
 /// MAC over `manifest_len ‖ manifest`.
@@ -282,15 +302,16 @@ pub(crate) fn manifest_mac(
 }
 
 /// The decoded inner plaintext.
-pub(crate) struct Inner<'a> {
+pub(crate) struct Inner {
     pub(crate) manifest: Manifest,
     pub(crate) mac: [u8; MAC_LEN],
-    pub(crate) original: &'a [u8],
+    /// Where the original starts in the inner plaintext, and its length.
+    pub(crate) original: std::ops::Range<usize>,
 }
 
 /// Splits and strictly checks the inner plaintext: structure, exact padding,
 /// and the SHA-256 of the original. The MAC is checked by the caller.
-pub(crate) fn decode_inner(inner: &[u8]) -> Result<Inner<'_>, SealError> {
+pub(crate) fn decode_inner(inner: &[u8]) -> Result<Inner, SealError> {
     let bad = SealError::MalformedManifest;
     let mut r = Reader::new(inner);
     let manifest_len = usize::try_from(r.u32().ok_or(bad("payload is too short"))?)
@@ -300,6 +321,7 @@ pub(crate) fn decode_inner(inner: &[u8]) -> Result<Inner<'_>, SealError> {
     let mac = r.array().ok_or(bad("MAC is truncated"))?;
     let size =
         usize::try_from(manifest.original_size).map_err(|_| bad("original size out of range"))?;
+    let original_start = inner.len() - r.remaining().len();
     let original = r.take(size).ok_or(bad("original is truncated"))?;
     let padding = r.remaining();
     let content = 4 + manifest_len + MAC_LEN + size;
@@ -318,7 +340,7 @@ pub(crate) fn decode_inner(inner: &[u8]) -> Result<Inner<'_>, SealError> {
     Ok(Inner {
         manifest,
         mac,
-        original,
+        original: original_start..original_start + size,
     })
 }
 

@@ -145,7 +145,7 @@ pub fn seal<R: RngCore + CryptoRng>(
 ) -> Result<Vec<u8>, SealError> {
     let (manifest, manifest_bytes) = build_manifest(keys, input)?;
     let mac = manifest::manifest_mac(keys.seal_auth_key(), &manifest_bytes)?;
-    let inner = manifest::encode_inner(&manifest_bytes, &mac, input.original)?;
+    let inner = manifest::inner_parts(&manifest_bytes, &mac, input.original)?;
     let payload = encrypt(&keys.recipients(), &inner)?;
     Ok(outer::wrap(
         &payload,
@@ -172,20 +172,30 @@ fn build_manifest(
     Ok((manifest, bytes))
 }
 
-fn encrypt(recipients: &[x25519::Recipient], inner: &[u8]) -> Result<Vec<u8>, SealError> {
+/// Encrypts the inner plaintext, streamed part by part into age.
+fn encrypt(
+    recipients: &[x25519::Recipient],
+    inner: &manifest::InnerParts<'_>,
+) -> Result<Vec<u8>, SealError> {
+    const ZEROS: [u8; 4096] = [0; 4096];
+    let err = |e: std::io::Error| SealError::Encrypt(e.to_string());
     let encryptor =
         age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
             .map_err(|e| SealError::Encrypt(e.to_string()))?;
-    let mut out = Vec::with_capacity(inner.len() + inner.len() / 4096 + 512);
-    let mut writer = encryptor
-        .wrap_output(&mut out)
-        .map_err(|e| SealError::Encrypt(e.to_string()))?;
-    writer
-        .write_all(inner)
-        .map_err(|e| SealError::Encrypt(e.to_string()))?;
-    writer
-        .finish()
-        .map_err(|e| SealError::Encrypt(e.to_string()))?;
+    // age adds 16 bytes per 64 KiB chunk, a nonce and a header of a few hundred bytes.
+    let mut out = Vec::with_capacity(inner.len() + inner.len() / 4096 + 1024);
+    let mut writer = encryptor.wrap_output(&mut out).map_err(err)?;
+    writer.write_all(&inner.prefix).map_err(err)?;
+    writer.write_all(inner.original).map_err(err)?;
+    let mut left = inner.padding;
+    while left > 0 {
+        let n = left.min(ZEROS.len());
+        writer
+            .write_all(ZEROS.get(..n).unwrap_or_default())
+            .map_err(err)?;
+        left -= n;
+    }
+    writer.finish().map_err(err)?;
     Ok(out)
 }
 
@@ -244,8 +254,13 @@ fn decrypt_and_check(
             "Date header does not match the manifest",
         ));
     }
+    // Move the original to the front of the buffer it was decrypted into,
+    // rather than copying it into a fresh allocation.
+    let range = decoded.original;
+    inner.copy_within(range.clone(), 0);
+    inner.truncate(range.len());
     let opened = Opened {
-        original: decoded.original.to_vec(),
+        original: inner,
         manifest: decoded.manifest,
         authenticity: Authenticity::Unchecked,
     };
@@ -310,7 +325,7 @@ pub mod testkit {
             input.flags,
             input.internaldate,
         )?;
-        let inner = manifest::encode_inner(
+        let inner = manifest::inner_parts(
             &manifest.encode(),
             &[0u8; manifest::MAC_LEN],
             input.original,
@@ -335,7 +350,7 @@ pub mod testkit {
         manifest.version = version;
         let bytes = manifest.encode();
         let mac = manifest::manifest_mac(keys.seal_auth_key(), &bytes)?;
-        let inner = manifest::encode_inner(&bytes, &mac, input.original)?;
+        let inner = manifest::inner_parts(&bytes, &mac, input.original)?;
         let payload = encrypt(&keys.recipients(), &inner)?;
         Ok(outer::wrap(
             &payload,
@@ -378,7 +393,12 @@ pub mod testkit {
         seal_id: &SealId,
         rng: &mut R,
     ) -> Result<Vec<u8>, SealError> {
-        let payload = encrypt(&keys.recipients(), inner)?;
+        let parts = manifest::InnerParts {
+            prefix: Vec::new(),
+            original: inner,
+            padding: 0,
+        };
+        let payload = encrypt(&keys.recipients(), &parts)?;
         Ok(outer::wrap(&payload, date, seal_id, rng))
     }
 }

@@ -64,8 +64,8 @@ pub(crate) fn wrap<R: RngCore + CryptoRng>(
     rng.fill_bytes(&mut id);
     let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
 
-    let b64 = STANDARD.encode(payload);
-    let mut out = Vec::with_capacity(600 + b64.len() + 2 * b64.len() / LINE_LEN + 2);
+    let b64_len = payload.len().div_ceil(3) * 4;
+    let mut out = Vec::with_capacity(700 + b64_len + 2 * b64_len.div_ceil(LINE_LEN));
     let mut line = |s: &str| {
         out.extend_from_slice(s.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -82,9 +82,17 @@ pub(crate) fn wrap<R: RngCore + CryptoRng>(
     line(CTE);
     line(DISPOSITION);
     line("");
-    for chunk in b64.as_bytes().chunks(LINE_LEN) {
-        out.extend_from_slice(chunk);
-        out.extend_from_slice(b"\r\n");
+    // Encode a batch of lines at a time into a small buffer (57 input bytes
+    // make one 76-character line), then copy the lines out with CRLF.
+    const BATCH_LINES: usize = 64;
+    let mut buf = String::with_capacity(BATCH_LINES * LINE_LEN);
+    for batch in payload.chunks(BATCH_LINES * LINE_LEN / 4 * 3) {
+        buf.clear();
+        STANDARD.encode_string(batch, &mut buf);
+        for chunk in buf.as_bytes().chunks(LINE_LEN) {
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(b"\r\n");
+        }
     }
     out
 }
@@ -175,28 +183,45 @@ pub(crate) fn unwrap(message: &[u8]) -> Result<Outer, SealError> {
 /// Decodes base64 lines of exactly [`LINE_LEN`] characters (the last one
 /// shorter or equal), each ended by CRLF, with canonical padding.
 fn decode_body(body: &[u8]) -> Result<Vec<u8>, SealError> {
+    const BATCH_LINES: usize = 64;
     if body.is_empty() {
         return Err(malformed("empty body"));
     }
-    let mut joined = Vec::with_capacity(body.len());
+    let mut out = Vec::with_capacity(body.len() / (LINE_LEN + 2) * (LINE_LEN / 4 * 3) + 64);
+    let mut batch = Vec::with_capacity(BATCH_LINES * LINE_LEN);
+    let mut lines = 0;
     let mut rest = body;
     while !rest.is_empty() {
-        let end = find(rest, b"\r\n").ok_or(malformed("body does not end with CRLF"))?;
+        let end = rest
+            .iter()
+            .position(|&c| c == b'\r')
+            .ok_or(malformed("body does not end with CRLF"))?;
         let (line, tail) = rest.split_at(end);
         rest = tail
-            .get(2..)
-            .ok_or(malformed("body does not end with CRLF"))?;
+            .strip_prefix(b"\r\n")
+            .ok_or(malformed("body lines do not end with CRLF"))?;
         let last = rest.is_empty();
         if line.is_empty() || line.len() > LINE_LEN || (!last && line.len() != LINE_LEN) {
             return Err(malformed("body lines are not 76 base64 characters"));
         }
-        joined.extend_from_slice(line);
+        batch.extend_from_slice(line);
+        lines += 1;
+        if lines == BATCH_LINES || last {
+            // Full lines are 76 characters, a multiple of 4, so batches decode
+            // independently; padding may only appear in the final batch.
+            // STANDARD insists on canonical padding and zero trailing bits, so
+            // one age file has exactly one body.
+            if !last && batch.contains(&b'=') {
+                return Err(malformed("padding inside the base64 body"));
+            }
+            STANDARD
+                .decode_vec(&batch, &mut out)
+                .map_err(|_| malformed("body is not canonical base64"))?;
+            batch.clear();
+            lines = 0;
+        }
     }
-    // The STANDARD engine insists on canonical padding and zero trailing bits,
-    // so one age file has exactly one body.
-    STANDARD
-        .decode(&joined)
-        .map_err(|_| malformed("body is not canonical base64"))
+    Ok(out)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
