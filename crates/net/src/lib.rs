@@ -15,5 +15,5 @@ mod validate;
 
 pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
-pub use imap::{Folder, ImapSession, SpecialUse};
+pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, SpecialUse};
 pub use validate::validate_argument;

@@ -16,8 +16,9 @@ pub struct InvalidMutf7(pub String);
 fn engine() -> Result<GeneralPurpose, InvalidMutf7> {
     // The alphabet is a constant, so this cannot fail in practice; an error
     // is still reported rather than panicking.
-    let alphabet = Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,")
-        .map_err(|_| InvalidMutf7(String::new()))?;
+    let alphabet =
+        Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,")
+            .map_err(|_| InvalidMutf7(String::new()))?;
     Ok(GeneralPurpose::new(
         &alphabet,
         GeneralPurposeConfig::new()
@@ -133,14 +134,30 @@ mod tests {
 
     #[test]
     fn rejects_non_canonical_or_broken() {
-        for bad in ["&", "&AGE", "&AGEAYg-", "a&Jjo-&Jjo-", "&Jj-", "caf\u{e9}", "&2D0-"] {
+        for bad in [
+            "&",
+            "&AGE",
+            "&AGEAYg-",
+            "a&Jjo-&Jjo-",
+            "&Jj-",
+            "caf\u{e9}",
+            "&2D0-",
+        ] {
             assert!(decode(bad).is_err(), "{bad:?} must be rejected");
         }
     }
 
     #[test]
     fn round_trips_arbitrary_text() -> Result<(), InvalidMutf7> {
-        for s in ["", "a", "&&", "é&é", "x🎉y&-z", "日本語/Sub Folder", "\u{7f}"] {
+        for s in [
+            "",
+            "a",
+            "&&",
+            "é&é",
+            "x🎉y&-z",
+            "日本語/Sub Folder",
+            "\u{7f}",
+        ] {
             assert_eq!(decode(&encode(s))?, s);
         }
         Ok(())

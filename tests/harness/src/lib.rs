@@ -1,1 +1,260 @@
-//! placeholder
+//! Test support: real mail servers on loopback for Coffer's tests.
+//!
+//! [`MailServer`] starts a real Dovecot (IMAPS with a throwaway CA, IMAP with
+//! STARTTLS, LMTP) and, when asked, a real Postfix that delivers into that
+//! Dovecot through LMTP — each on free loopback ports, in its own temporary
+//! directory, so several run side by side. Dropping the server stops it, also
+//! when a test panics. Helpers inspect and change the mailbox through
+//! Dovecot's own tools (`doveadm`), independently of `coffer-net`, so tests
+//! never check Coffer's IMAP code with itself.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod architecture;
+mod certs;
+mod dovecot;
+mod ports;
+mod postfix;
+mod process;
+mod raw_imap;
+mod smtp;
+
+pub use certs::TestCa;
+pub use dovecot::StoredMessage;
+pub use ports::free_port;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+/// The user every server is created with.
+pub const USER: &str = "alice";
+/// Alice's password.
+pub const PASSWORD: &str = "alice-secret-pw";
+/// The mail domain Postfix accepts for local delivery.
+pub const DOMAIN: &str = "example.test";
+
+/// How a [`MailServer`] is set up.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    smtp: bool,
+    tls: bool,
+    users: Vec<(String, String)>,
+    dovecot_extra: String,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            smtp: false,
+            tls: true,
+            users: vec![(USER.to_owned(), PASSWORD.to_owned())],
+            dovecot_extra: String::new(),
+        }
+    }
+}
+
+impl Builder {
+    /// Also start Postfix (SMTP on loopback, delivering through LMTP). Adds
+    /// about three seconds to start-up.
+    pub fn smtp(mut self) -> Self {
+        self.smtp = true;
+        self
+    }
+
+    /// Turn TLS off in Dovecot: no IMAPS port and no STARTTLS offered.
+    pub fn without_tls(mut self) -> Self {
+        self.tls = false;
+        self
+    }
+
+    /// Add a user.
+    pub fn user(mut self, name: &str, password: &str) -> Self {
+        self.users.push((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Extra top-level Dovecot settings (e.g. `imap_capability = ...`).
+    pub fn dovecot_config(mut self, extra: &str) -> Self {
+        self.dovecot_extra.push_str(extra);
+        self.dovecot_extra.push('\n');
+        self
+    }
+
+    /// Start the servers.
+    pub fn start(self) -> Result<MailServer> {
+        MailServer::start_with(self)
+    }
+}
+
+/// A running Dovecot (and optionally Postfix) on loopback.
+#[derive(Debug)]
+pub struct MailServer {
+    dovecot: dovecot::Dovecot,
+    postfix: Option<postfix::Postfix>,
+    ca: TestCa,
+    // Dropped last: the servers stop before their files go.
+    dir: tempfile::TempDir,
+}
+
+impl MailServer {
+    /// Starts Dovecot with TLS and the default user.
+    pub fn start() -> Result<Self> {
+        Builder::default().start()
+    }
+
+    /// A builder for other set-ups.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    fn start_with(b: Builder) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("coffer-mailserver-")
+            .tempdir()
+            .context("creating the server directory")?;
+        // Dovecot's unprivileged processes must traverse it.
+        process::chmod(dir.path(), 0o755)?;
+        let ca = TestCa::new().context("generating throwaway TLS certificates")?;
+        ca.write_to(dir.path())?;
+        let dovecot = dovecot::Dovecot::start(dir.path(), &b, &ca)?;
+        let postfix = if b.smtp {
+            Some(postfix::Postfix::start(dir.path(), dovecot.lmtp_port)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            dovecot,
+            postfix,
+            ca,
+            dir,
+        })
+    }
+
+    /// The loopback address the servers listen on.
+    pub fn host(&self) -> &'static str {
+        "127.0.0.1"
+    }
+
+    /// The IMAPS (implicit TLS) port. Panics on a server built without TLS.
+    pub fn imaps_port(&self) -> u16 {
+        self.dovecot
+            .imaps_port
+            .expect("this server was built without TLS")
+    }
+
+    /// The IMAP port (STARTTLS offered unless built without TLS).
+    pub fn imap_port(&self) -> u16 {
+        self.dovecot.imap_port
+    }
+
+    /// The LMTP port.
+    pub fn lmtp_port(&self) -> u16 {
+        self.dovecot.lmtp_port
+    }
+
+    /// The SMTP port. Panics if the server was built without `.smtp()`.
+    pub fn smtp_port(&self) -> u16 {
+        self.postfix.as_ref().expect("built without .smtp()").port
+    }
+
+    /// The PEM file of the throwaway CA that signed the server certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls").join("ca.pem")
+    }
+
+    /// The throwaway CA.
+    pub fn ca(&self) -> &TestCa {
+        &self.ca
+    }
+
+    /// The server's working directory (config, logs, mail).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Puts `eml` into `folder` of `user` as new mail (through `doveadm save`).
+    pub fn deliver(&self, user: &str, folder: &str, eml: &[u8]) -> Result<()> {
+        self.dovecot.save(user, folder, eml)
+    }
+
+    /// Creates a folder (Unicode name, `/` as the hierarchy delimiter).
+    pub fn create_folder(&self, user: &str, folder: &str) -> Result<()> {
+        self.dovecot.create_folder(user, folder)
+    }
+
+    /// Deletes a folder and its messages.
+    pub fn delete_folder(&self, user: &str, folder: &str) -> Result<()> {
+        self.dovecot.delete_folder(user, folder)
+    }
+
+    /// Every folder of `user`, as Unicode names.
+    pub fn folders(&self, user: &str) -> Result<Vec<String>> {
+        self.dovecot.folders(user)
+    }
+
+    /// Appends a message with flags and an INTERNALDATE (RFC 3501 date-time,
+    /// e.g. `"01-Feb-2024 10:00:00 +0000"`), over a plain IMAP connection of
+    /// the harness's own, as another mail client would.
+    pub fn append(
+        &self,
+        user: &str,
+        password: &str,
+        folder: &str,
+        eml: &[u8],
+        flags: &[&str],
+        internaldate: Option<&str>,
+    ) -> Result<()> {
+        raw_imap::append(
+            self.imap_port(),
+            user,
+            password,
+            folder,
+            eml,
+            flags,
+            internaldate,
+        )
+    }
+
+    /// The messages in `folder`: UID, flags, INTERNALDATE and exact bytes.
+    pub fn mailbox_contents(&self, user: &str, folder: &str) -> Result<Vec<StoredMessage>> {
+        self.dovecot.contents(user, folder)
+    }
+
+    /// Waits until `folder` holds at least `count` messages.
+    pub fn wait_for_messages(
+        &self,
+        user: &str,
+        folder: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<StoredMessage>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let msgs = self.mailbox_contents(user, folder)?;
+            if msgs.len() >= count {
+                return Ok(msgs);
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "{folder} of {user} has {} message(s), expected {count} within {timeout:?}; \
+                     postfix log:\n{}",
+                    msgs.len(),
+                    self.postfix.as_ref().map(|p| p.log()).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends `eml` through Postfix's SMTP port from `from` to `to`.
+    pub fn send_smtp(&self, from: &str, to: &[&str], eml: &[u8]) -> Result<()> {
+        smtp::send(self.smtp_port(), from, to, eml)
+    }
+
+    /// Dovecot's log, for failure messages.
+    pub fn dovecot_log(&self) -> String {
+        self.dovecot.log()
+    }
+}

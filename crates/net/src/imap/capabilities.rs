@@ -19,7 +19,9 @@ impl ImapSession {
             .iter()
             .map(|c| match c {
                 async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_owned(),
-                async_imap::types::Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
+                async_imap::types::Capability::Auth(m) => {
+                    format!("AUTH={}", m.to_ascii_uppercase())
+                }
                 async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
             })
             .collect();

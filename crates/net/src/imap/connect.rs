@@ -34,12 +34,11 @@ impl ImapSession {
                 .login(user, password.expose_secret())
                 .await
                 .map_err(|(e, _client)| match e {
-                    async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason) => {
-                        NetError::AuthFailed {
-                            user: user.to_owned(),
-                            reason: clean_reason(&reason),
-                        }
-                    }
+                    async_imap::error::Error::No(reason)
+                    | async_imap::error::Error::Bad(reason) => NetError::AuthFailed {
+                        user: user.to_owned(),
+                        reason: clean_reason(&reason),
+                    },
                     other => error_map::imap_error("LOGIN", limits, other),
                 })
         })
@@ -67,7 +66,8 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
     validate::validate_argument("host name", &config.host)?;
     let limits = config.limits;
     let addrs = resolve(config).await?;
-    if config.security == Security::InsecureLoopback && !addrs.iter().all(|a| a.ip().is_loopback()) {
+    if config.security == Security::InsecureLoopback && !addrs.iter().all(|a| a.ip().is_loopback())
+    {
         return Err(NetError::InsecureNotLoopback {
             host: config.host.clone(),
         });
@@ -107,10 +107,9 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
             .await?;
             // Anything the server sent after its OK and before the handshake is
             // dropped with the old client: it could be an injection.
-            let tcp = client
-                .into_inner()
-                .into_plain()
-                .ok_or_else(|| NetError::StartTlsFailed("transport was already encrypted".into()))?;
+            let tcp = client.into_inner().into_plain().ok_or_else(|| {
+                NetError::StartTlsFailed("transport was already encrypted".into())
+            })?;
             let stream = handshake(config, tls_config, tcp).await?;
             // After STARTTLS there is no second greeting (RFC 3501 §6.2.1).
             Ok((Client::new(ImapStream::tls(stream, budget)), Vec::new()))
@@ -121,7 +120,9 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
             let caps = read_greeting(&mut client, limits).await?;
             Ok((client, caps))
         }
-        (Security::Tls | Security::StartTls, None) => Err(NetError::Tls("no TLS configuration".into())),
+        (Security::Tls | Security::StartTls, None) => {
+            Err(NetError::Tls("no TLS configuration".into()))
+        }
     }
 }
 
@@ -151,10 +152,12 @@ async fn connect_any(addrs: &[SocketAddr], limits: Limits) -> Result<TcpStream, 
     let mut last = None;
     for addr in addrs {
         let attempt = timed(limits, "connecting", async {
-            TcpStream::connect(addr).await.map_err(|source| NetError::Connect {
-                addr: addr.to_string(),
-                source,
-            })
+            TcpStream::connect(addr)
+                .await
+                .map_err(|source| NetError::Connect {
+                    addr: addr.to_string(),
+                    source,
+                })
         })
         .await;
         match attempt {
@@ -179,19 +182,26 @@ async fn handshake(
     tls_config: std::sync::Arc<rustls::ClientConfig>,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, NetError> {
-    let name = ServerName::try_from(config.host.clone()).map_err(|_| NetError::InvalidArgument {
-        what: "host name",
-        reason: "is not a valid DNS name or IP address",
-    })?;
+    let name =
+        ServerName::try_from(config.host.clone()).map_err(|_| NetError::InvalidArgument {
+            what: "host name",
+            reason: "is not a valid DNS name or IP address",
+        })?;
     let connector = tokio_rustls::TlsConnector::from(tls_config);
     timed(config.limits, "negotiating TLS", async {
-        connector.connect(name, tcp).await.map_err(tls::handshake_error)
+        connector
+            .connect(name, tcp)
+            .await
+            .map_err(tls::handshake_error)
     })
     .await
 }
 
 /// Reads the server greeting and returns the capabilities it announces, if any.
-async fn read_greeting(client: &mut Client<ImapStream>, limits: Limits) -> Result<Vec<String>, NetError> {
+async fn read_greeting(
+    client: &mut Client<ImapStream>,
+    limits: Limits,
+) -> Result<Vec<String>, NetError> {
     let response = timed(limits, "waiting for the server greeting", async {
         client
             .read_response()
@@ -204,7 +214,9 @@ async fn read_greeting(client: &mut Client<ImapStream>, limits: Limits) -> Resul
         Response::Data { status, outcome } => match status {
             Status::Ok | Status::PreAuth => {
                 let caps = match &outcome.code {
-                    Some(ResponseCode::Capabilities(caps)) => caps.iter().map(capability_name).collect(),
+                    Some(ResponseCode::Capabilities(caps)) => {
+                        caps.iter().map(capability_name).collect()
+                    }
                     _ => Vec::new(),
                 };
                 Ok(caps)
@@ -213,7 +225,9 @@ async fn read_greeting(client: &mut Client<ImapStream>, limits: Limits) -> Resul
                 command: "the connection",
                 reason: outcome.information.as_deref().unwrap_or("BYE").to_owned(),
             }),
-            other => Err(NetError::Protocol(format!("unexpected greeting status {other:?}"))),
+            other => Err(NetError::Protocol(format!(
+                "unexpected greeting status {other:?}"
+            ))),
         },
         other => Err(NetError::Protocol(format!("unexpected greeting {other:?}"))),
     }

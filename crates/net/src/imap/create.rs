@@ -6,6 +6,8 @@ use crate::{NetError, mutf7, validate};
 impl ImapSession {
     /// Creates the folder `name` (Unicode; hierarchy with the server's delimiter).
     pub async fn create_folder(&mut self, name: &str) -> Result<(), NetError> {
+        // Validate the name as given: encoding would hide a CR or LF in base64.
+        validate::validate_argument("folder name", name)?;
         let wire = validate::quoted("folder name", &mutf7::encode(name))?;
         if name.is_empty() {
             return Err(NetError::InvalidArgument {

@@ -4,7 +4,11 @@ use crate::stream::BudgetExceeded;
 use crate::{Limits, NetError};
 
 /// Maps an async-imap error raised while running `command`.
-pub(crate) fn imap_error(command: &'static str, limits: Limits, error: async_imap::error::Error) -> NetError {
+pub(crate) fn imap_error(
+    command: &'static str,
+    limits: Limits,
+    error: async_imap::error::Error,
+) -> NetError {
     use async_imap::error::Error;
     match error {
         Error::Io(io) => io_error(limits, io),
@@ -15,7 +19,11 @@ pub(crate) fn imap_error(command: &'static str, limits: Limits, error: async_ima
         )),
         Error::Validate(v) => NetError::InvalidArgument {
             what: "argument",
-            reason: if v.0 == '\0' { "contains a NUL character" } else { "contains a line break (CR or LF)" },
+            reason: if v.0 == '\0' {
+                "contains a NUL character"
+            } else {
+                "contains a line break (CR or LF)"
+            },
         },
         other => NetError::Protocol(other.to_string()),
     }

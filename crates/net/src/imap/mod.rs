@@ -4,11 +4,15 @@ mod capabilities;
 mod connect;
 mod create;
 mod error_map;
+mod examine;
+mod fetch;
 mod list;
 
 use crate::stream::ImapStream;
 use crate::{Limits, NetError};
 
+pub use examine::FolderStatus;
+pub use fetch::FetchedMessage;
 pub use list::{Folder, SpecialUse};
 
 /// A logged-in IMAP session over a verified transport.

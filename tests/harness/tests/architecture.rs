@@ -1,0 +1,86 @@
+//! The architecture invariants hold on the real workspace, and the checker
+//! does catch a broken one.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use coffer_harness::architecture::{DependencyGraph, core_source_violations};
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("workspace root")
+}
+
+#[test]
+fn the_workspace_keeps_its_boundaries() -> anyhow::Result<()> {
+    let graph = DependencyGraph::load(workspace_root())?;
+    for krate in [
+        "coffer-core",
+        "coffer-store",
+        "coffer-net",
+        "coffer-engine",
+        "coffer",
+        "coffer-app",
+    ] {
+        assert!(
+            graph.direct.contains_key(krate),
+            "{krate} missing from the graph"
+        );
+    }
+    // Sanity: the graph is real, so the rules below are not vacuous.
+    assert!(graph.transitive["coffer-app"].contains("tauri"));
+    assert!(graph.direct["coffer-net"].contains("async-imap"));
+    let violations = graph.violations();
+    assert!(
+        violations.is_empty(),
+        "architecture invariants broken:\n{}",
+        violations.join("\n")
+    );
+    Ok(())
+}
+
+#[test]
+fn core_sources_do_no_io() -> anyhow::Result<()> {
+    let v = core_source_violations(&workspace_root().join("crates/core/src"))?;
+    assert!(
+        v.is_empty(),
+        "coffer-core must not do I/O:\n{}",
+        v.join("\n")
+    );
+    Ok(())
+}
+
+#[test]
+fn the_checker_reports_each_kind_of_violation() {
+    let mut graph = DependencyGraph::default();
+    let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    graph.direct.insert("coffer-core".into(), set(&[]));
+    graph
+        .transitive
+        .insert("coffer-core".into(), set(&["tokio"]));
+    graph
+        .direct
+        .insert("coffer-engine".into(), set(&["rusqlite", "async-imap"]));
+    graph
+        .transitive
+        .insert("coffer-engine".into(), set(&["tauri"]));
+    let v = graph.violations().join("\n");
+    assert!(v.contains("coffer-core pulls in tokio"), "{v}");
+    assert!(v.contains("coffer-engine depends on tauri"), "{v}");
+    assert!(v.contains("coffer-engine depends on rusqlite"), "{v}");
+    assert!(v.contains("coffer-engine depends on async-imap"), "{v}");
+}
+
+#[test]
+fn the_source_scan_catches_file_access_in_core() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("bad.rs"),
+        "fn f() { let _ = std::fs::read(\"x\"); }\n// std::net in a comment is fine\n",
+    )?;
+    let v = core_source_violations(dir.path())?;
+    assert_eq!(v.len(), 1, "{v:?}");
+    Ok(())
+}
