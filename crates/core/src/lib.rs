@@ -8,7 +8,12 @@
 //! * [`keys`] — the master secret and the keys HKDF derives from it;
 //! * [`keyfile`] — the master secret wrapped under the passphrase;
 //! * [`recovery`] — the master secret as a checksummed recovery key;
-//! * [`seal`] — the sealed-message format v1 (see `docs/FORMAT.md`).
+//! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`).
+//!
+//! The `test-support` feature adds cheap Argon2id parameters
+//! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
+//! forgery/tampering builders (`seal::testkit`) for tests; production builds
+//! never enable it, so production parsing always enforces the Argon2id floor.
 
 // Tests may unwrap and index; the non-test build is linted in full.
 #![cfg_attr(

@@ -2,7 +2,7 @@
 //!
 //! The layers, outside in (`docs/FORMAT.md` is the normative description):
 //! [`outer`] is the constant RFC 5322/MIME template carrying the age file in
-//! base64; [`agehdr`] checks the age framing without keys; [`manifest`] is
+//! base64; `agehdr` checks the age framing without keys; [`manifest`] is
 //! the decrypted inner plaintext (manifest, MAC, original, padding);
 //! [`padding`] picks size buckets; [`date`] formats INTERNALDATE.
 //!
