@@ -27,7 +27,10 @@ pub struct AppInfo {
 #[tauri::command]
 pub fn app_info(state: tauri::State<'_, AppState>) -> Result<AppInfo, CommandError> {
     let dir = state.vault_dir.as_deref().ok_or_else(|| {
-        CommandError::new("no_vault_dir", "no home directory; set COFFER_VAULT to a folder")
+        CommandError::new(
+            "no_vault_dir",
+            "no home directory; set COFFER_VAULT to a folder",
+        )
     })?;
     Ok(AppInfo {
         product: "Coffer",

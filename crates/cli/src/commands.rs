@@ -27,11 +27,16 @@ fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
 fn status(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
     let status = VaultStatus::inspect(dir);
     if json {
-        println!("{}", serde_json::to_string_pretty(&status).context("writing JSON")?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).context("writing JSON")?
+        );
     } else {
         println!("vault:   {}", status.dir.display());
         match status.state {
-            VaultState::Absent => println!("state:   no vault here yet (create one with `coffer init`)"),
+            VaultState::Absent => {
+                println!("state:   no vault here yet (create one with `coffer init`)")
+            }
             VaultState::Present => println!("state:   vault present, locked"),
         }
         println!("version: {}", status.version);

@@ -21,8 +21,9 @@ pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<SecretString> {
             drop(SecretString::from(text));
             first
         }
-        None => rpassword::prompt_password(prompt)
-            .context("reading the passphrase from the terminal (use --passphrase-file in scripts)")?,
+        None => rpassword::prompt_password(prompt).context(
+            "reading the passphrase from the terminal (use --passphrase-file in scripts)",
+        )?,
     };
     if raw.is_empty() {
         bail!("the passphrase is empty");

@@ -140,7 +140,7 @@ async fn plaintext_only_to_loopback_and_only_when_asked() -> anyhow::Result<()> 
     let server = MailServer::builder().without_tls().start()?;
     let mut config = ImapConfig::new(server.host(), server.imap_port());
     config.security = Security::InsecureLoopback;
-    let mut s = ImapSession::connect(&config, USER, &password(PASSWORD)).await?;
+    let s = ImapSession::connect(&config, USER, &password(PASSWORD)).await?;
     assert!(!s.is_tls());
     s.logout().await?;
 
