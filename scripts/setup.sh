@@ -14,8 +14,10 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 app_packages=(
   build-essential pkg-config curl ca-certificates file
   libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  nodejs npm
 )
+# Node.js may come from elsewhere (NodeSource bundles npm, and Debian's npm
+# conflicts with it): take Debian's only when there is no node at all.
+if ! command -v npm >/dev/null; then app_packages+=(nodejs npm); fi
 test_packages=(
   dovecot-imapd dovecot-lmtpd postfix age xvfb xauth webkit2gtk-driver isync
 )
