@@ -19,7 +19,12 @@ fn help_names_the_global_options() {
     let out = coffer(&["--help"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    for needle in ["--vault <DIR>", "--passphrase-file <FILE>", "status", "Usage: coffer"] {
+    for needle in [
+        "--vault <DIR>",
+        "--passphrase-file <FILE>",
+        "status",
+        "Usage: coffer",
+    ] {
         assert!(text.contains(needle), "--help lacks {needle:?}:\n{text}");
     }
 }
@@ -28,15 +33,27 @@ fn help_names_the_global_options() {
 fn version_prints_the_crate_version() {
     let out = coffer(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).trim(), format!("coffer {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("coffer {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn status_reports_an_absent_vault_as_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = dir.path().join("vault");
-    let out = coffer(&["status", "--json", "--vault", vault.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = coffer(&[
+        "status",
+        "--json",
+        "--vault",
+        vault.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["state"], "absent");
     assert_eq!(json["dir"], vault.to_str().expect("utf-8 path"));

@@ -8,7 +8,6 @@
 //! Dovecot's own tools (`doveadm`), independently of `coffer-net`, so tests
 //! never check Coffer's IMAP code with itself.
 
-
 pub mod architecture;
 mod certs;
 mod dovecot;
