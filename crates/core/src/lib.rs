@@ -8,7 +8,8 @@
 //! * [`keys`] — the master secret and the keys HKDF derives from it;
 //! * [`keyfile`] — the master secret wrapped under the passphrase;
 //! * [`recovery`] — the master secret as a checksummed recovery key;
-//! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`).
+//! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
+//! * [`audit`] — what a message on the server is, judged from its first bytes.
 //!
 //! The `test-support` feature adds cheap Argon2id parameters
 //! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
@@ -21,6 +22,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod audit;
 mod codec;
 pub mod keyfile;
 pub mod keys;
@@ -33,7 +35,7 @@ pub use keys::{DatabaseKey, KeysError, MasterSecret, VaultKeys};
 pub use recovery::RecoveryError;
 pub use seal::{
     Authenticity, InternalDate, Manifest, Opened, OuterInfo, SealError, SealId, SealInput, inspect,
-    open, open_with_identity, seal,
+    inspect_head, open, open_with_identity, seal,
 };
 pub use secrecy::{ExposeSecret, SecretString};
 

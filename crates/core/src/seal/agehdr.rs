@@ -44,6 +44,41 @@ fn take_line<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], SealError> {
 }
 
 pub(crate) fn check(file: &[u8]) -> Result<AgeFraming, SealError> {
+    let (stanza_types, header_len) = parse_header(file)?;
+    let payload_len = (file.len() - header_len) as u64;
+    let plaintext_len =
+        plaintext_len(payload_len).ok_or(bad("age payload length is impossible"))?;
+    Ok(AgeFraming {
+        stanza_types,
+        header_len,
+        plaintext_len,
+    })
+}
+
+/// Checks the framing from the first bytes of an age file whose total
+/// length is one of `file_len_candidates`; the plaintext length must be a
+/// padding bucket for one of them.
+pub(crate) fn check_prefix(
+    prefix: &[u8],
+    file_len_candidates: &[u64],
+) -> Result<AgeFraming, SealError> {
+    let (stanza_types, header_len) = parse_header(prefix)?;
+    let plaintext_len = file_len_candidates
+        .iter()
+        .filter_map(|&len| len.checked_sub(header_len as u64))
+        .filter_map(plaintext_len)
+        .find(|&len| check_bucket(len).is_ok())
+        .ok_or(bad("encrypted length is not a padding bucket"))?;
+    Ok(AgeFraming {
+        stanza_types,
+        header_len,
+        plaintext_len,
+    })
+}
+
+/// Parses the header up to and including the MAC line; returns the stanza
+/// types and the header's length.
+fn parse_header(file: &[u8]) -> Result<(Vec<String>, usize), SealError> {
     let mut rest = file.strip_prefix(INTRO).ok_or(bad("not an age v1 file"))?;
     let mut stanza_types = Vec::new();
     loop {
@@ -81,19 +116,11 @@ pub(crate) fn check(file: &[u8]) -> Result<AgeFraming, SealError> {
     if stanza_types.is_empty() {
         return Err(bad("age header has no recipients"));
     }
-    let header_len = file.len() - rest.len();
-    let payload_len = rest.len() as u64;
-    let plaintext_len =
-        plaintext_len(payload_len).ok_or(bad("age payload length is impossible"))?;
-    Ok(AgeFraming {
-        stanza_types,
-        header_len,
-        plaintext_len,
-    })
+    Ok((stanza_types, file.len() - rest.len()))
 }
 
 /// The plaintext length for an age payload (nonce + STREAM chunks) length.
-fn plaintext_len(payload_len: u64) -> Option<u64> {
+pub(crate) fn plaintext_len(payload_len: u64) -> Option<u64> {
     let p = payload_len.checked_sub(NONCE_LEN)?;
     if p < TAG_LEN {
         return None;

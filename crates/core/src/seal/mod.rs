@@ -28,7 +28,7 @@ pub use manifest::{Manifest, SealId};
 use crate::keys::VaultKeys;
 
 /// Why a message could not be sealed, opened or inspected.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
     /// The message has no `X-Coffer-Seal` header: it is not a sealed message.
     #[error("not a sealed message (no X-Coffer-Seal header)")]
@@ -292,6 +292,37 @@ pub fn inspect(sealed: &[u8]) -> Result<OuterInfo, SealError> {
         message_id: outer.message_id,
         stanza_types: framing.stanza_types,
         payload_len: outer.payload.len(),
+        padded_len: framing.plaintext_len,
+    })
+}
+
+/// Like [`inspect`], from only the first bytes of a message (`head`) and its
+/// total size (IMAP `RFC822.SIZE`): what an auditor checks without
+/// downloading whole payloads. `head` must hold the outer header and the age
+/// header (a few kilobytes are plenty); when it holds the whole message this
+/// is exactly [`inspect`].
+pub fn inspect_head(head: &[u8], total_size: u64) -> Result<OuterInfo, SealError> {
+    if head.len() as u64 >= total_size {
+        return inspect(head);
+    }
+    let outer = outer::unwrap_prefix(head, total_size)?;
+    let framing = agehdr::check_prefix(&outer.payload_prefix, &outer.payload_len_candidates)?;
+    let payload_len = outer
+        .payload_len_candidates
+        .iter()
+        .copied()
+        .find(|&len| {
+            len.checked_sub(framing.header_len as u64)
+                .is_some_and(|p| agehdr::plaintext_len(p) == Some(framing.plaintext_len))
+        })
+        .unwrap_or_default();
+    Ok(OuterInfo {
+        version: outer::OUTER_VERSION,
+        seal_id: outer.header.seal_id,
+        date: outer.header.date,
+        message_id: outer.header.message_id,
+        stanza_types: framing.stanza_types,
+        payload_len: usize::try_from(payload_len).unwrap_or(usize::MAX),
         padded_len: framing.plaintext_len,
     })
 }

@@ -103,6 +103,84 @@ fn malformed(reason: &'static str) -> SealError {
 
 /// Parses and strictly checks the outer message; decodes the age file.
 pub(crate) fn unwrap(message: &[u8]) -> Result<Outer, SealError> {
+    let (header, body) = split_header(message)?;
+    let payload = decode_body(body)?;
+    Ok(Outer {
+        date: header.date,
+        message_id: header.message_id,
+        seal_id: header.seal_id,
+        payload,
+    })
+}
+
+/// What the outer header says, after checking it against the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OuterHeader {
+    pub(crate) date: InternalDate,
+    pub(crate) message_id: String,
+    pub(crate) seal_id: SealId,
+}
+
+/// The start of a sealed message: its checked header, the age file bytes
+/// decoded from the complete body lines available, and the lengths the whole
+/// age file can have given the message's total size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OuterPrefix {
+    pub(crate) header: OuterHeader,
+    pub(crate) payload_prefix: Vec<u8>,
+    /// One to three candidates: the final base64 padding (0–2 `=`) is not
+    /// in the prefix.
+    pub(crate) payload_len_candidates: Vec<u64>,
+}
+
+/// Checks the header template of `prefix` (the first bytes of a message
+/// whose full size is `total_size`) and decodes the body lines it holds,
+/// without needing the rest of the message.
+pub(crate) fn unwrap_prefix(prefix: &[u8], total_size: u64) -> Result<OuterPrefix, SealError> {
+    let (header, body) = split_header(prefix)?;
+    let header_len = (prefix.len() - body.len()) as u64;
+    let body_len = total_size
+        .checked_sub(header_len)
+        .filter(|&n| n > 2)
+        .ok_or(malformed("empty body"))?;
+    // Every line is 76 characters + CRLF except the last, which has 1 to 76.
+    let full = (LINE_LEN + 2) as u64;
+    let lines = body_len.div_ceil(full);
+    let last = body_len - (lines - 1) * full;
+    if last < 3 {
+        return Err(malformed("body lines are not 76 base64 characters"));
+    }
+    let chars = (lines - 1) * LINE_LEN as u64 + (last - 2);
+    if chars % 4 != 0 {
+        return Err(malformed("body is not canonical base64"));
+    }
+    let max = chars / 4 * 3;
+    let payload_len_candidates = (0..=2u64).filter_map(|pad| max.checked_sub(pad)).collect();
+    // Decode only complete full-length lines from the prefix.
+    let complete = body.len() / (LINE_LEN + 2) * (LINE_LEN + 2);
+    let available = body.get(..complete).unwrap_or_default();
+    let mut payload_prefix = Vec::with_capacity(complete / (LINE_LEN + 2) * (LINE_LEN / 4 * 3));
+    for line in available.chunks(LINE_LEN + 2) {
+        let text = line
+            .strip_suffix(b"\r\n")
+            .filter(|t| t.len() == LINE_LEN)
+            .ok_or(malformed("body lines are not 76 base64 characters"))?;
+        if text.contains(&b'=') && (complete as u64) < body_len {
+            return Err(malformed("padding inside the base64 body"));
+        }
+        STANDARD
+            .decode_vec(text, &mut payload_prefix)
+            .map_err(|_| malformed("body is not canonical base64"))?;
+    }
+    Ok(OuterPrefix {
+        header,
+        payload_prefix,
+        payload_len_candidates,
+    })
+}
+
+/// Splits `message` at the blank line and checks the header template.
+fn split_header(message: &[u8]) -> Result<(OuterHeader, &[u8]), SealError> {
     let split =
         find(message, b"\r\n\r\n").ok_or(malformed("no blank line between header and body"))?;
     let (head, body) = message.split_at(split);
@@ -170,14 +248,14 @@ pub(crate) fn unwrap(message: &[u8]) -> Result<Outer, SealError> {
         .strip_prefix(&format!("{SEAL_ID_HEADER}: "))
         .and_then(SealId::parse_hex)
         .ok_or(malformed("seal id header is not 64 lowercase hex digits"))?;
-
-    let payload = decode_body(body)?;
-    Ok(Outer {
-        date,
-        message_id: format!("<{message_id}{MSGID_DOMAIN}"),
-        seal_id,
-        payload,
-    })
+    Ok((
+        OuterHeader {
+            date,
+            message_id: format!("<{message_id}{MSGID_DOMAIN}"),
+            seal_id,
+        },
+        body,
+    ))
 }
 
 /// Decodes base64 lines of exactly [`LINE_LEN`] characters (the last one
