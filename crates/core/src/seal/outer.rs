@@ -151,7 +151,7 @@ pub(crate) fn unwrap_prefix(prefix: &[u8], total_size: u64) -> Result<OuterPrefi
         return Err(malformed("body lines are not 76 base64 characters"));
     }
     let chars = (lines - 1) * LINE_LEN as u64 + (last - 2);
-    if chars % 4 != 0 {
+    if !chars.is_multiple_of(4) {
         return Err(malformed("body is not canonical base64"));
     }
     let max = chars / 4 * 3;
