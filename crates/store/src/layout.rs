@@ -1,8 +1,4 @@
-//! Coffer's local database: the only crate that speaks SQL.
-//!
-//! The SQLCipher store (schema, numbered migrations, the sealing journal, the
-//! message index) lands here with the vault issue. Until then the crate holds
-//! only the vault directory layout, so the engine and CLI agree on file names.
+//! The file names inside a vault directory, so the engine and CLI agree on them.
 
 use std::path::{Path, PathBuf};
 
@@ -31,5 +27,16 @@ impl VaultLayout {
     /// The SQLCipher database.
     pub fn database(&self) -> PathBuf {
         self.root.join("vault.db")
+    }
+
+    /// Every file the vault may write: the key file, the database and
+    /// SQLite's write-ahead log and shared-memory index beside it.
+    pub fn files(&self) -> [PathBuf; 4] {
+        [
+            self.key_file(),
+            self.database(),
+            self.root.join("vault.db-wal"),
+            self.root.join("vault.db-shm"),
+        ]
     }
 }

@@ -1,0 +1,27 @@
+//! Coffer's local database: the only crate that speaks SQL.
+//!
+//! Architecture invariant: no other crate issues SQL. The database is
+//! SQLCipher, keyed with the raw key HKDF derives from the vault's master
+//! secret (so SQLCipher's own PBKDF2 is skipped: the passphrase was already
+//! stretched by Argon2id in the key file).
+//!
+//! * [`layout`] — the file names inside a vault directory;
+//! * [`Store`] — opening, keying and migrating the database;
+//! * [`migrations`] — the numbered schema migrations;
+//! * settings and vault metadata accessors on [`Store`].
+
+// Tests may unwrap and index; the non-test build is linted in full.
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+mod layout;
+mod meta;
+pub mod migrations;
+mod store;
+
+pub use layout::VaultLayout;
+pub use meta::VaultMeta;
+pub use migrations::MigrationError;
+pub use store::{Store, StoreError};
