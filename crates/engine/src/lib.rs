@@ -5,9 +5,23 @@
 //! and emits typed events; it never depends on Tauri and never holds an
 //! `AppHandle`.
 
+// Tests may unwrap and index; the non-test build is linted in full.
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+mod error;
+mod files;
+mod kdf;
 mod paths;
 mod status;
+mod vault;
 
+pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;
+pub use error::VaultError;
+pub use kdf::KdfPolicy;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};
+pub use vault::{KdfInfo, UnlockedStatus, Vault};
