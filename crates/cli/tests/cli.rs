@@ -1,5 +1,8 @@
 //! The `coffer` binary's surface: help, version, global options, status.
 
+// Helpers outside #[test] functions: a panic is still a test failure.
+#![allow(clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 fn coffer(args: &[&str]) -> Output {
