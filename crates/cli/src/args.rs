@@ -4,10 +4,25 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+/// Shown at the end of `--help`: scripts switch on these.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  refused: wrong passphrase, a vault or file already exists, a mistyped
+     recovery key or confirmation, passphrases that do not match
+  2  error: unreadable or damaged key file or database, I/O failure, bad usage";
+
 /// Coffer keeps an IMAP mailbox sealed: the provider stores only ciphertext,
 /// you keep reading, searching and sending mail.
 #[derive(Debug, Parser)]
-#[command(name = "coffer", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "coffer",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// The vault directory [default: the platform data directory, e.g. ~/.local/share/coffer]
     #[arg(long, global = true, value_name = "DIR", env = "COFFER_VAULT")]
@@ -30,10 +45,55 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show where the vault is and whether it exists, without unlocking it.
+    /// Create a new vault and show its recovery key (once).
+    ///
+    /// On a terminal the passphrase is asked twice and you re-type part of
+    /// the recovery key before anything is written.
+    Init,
+
+    /// Show where the vault is and whether it exists; with
+    /// --passphrase-file, unlock it and show its recipient and key settings.
     Status {
         /// Print machine-readable JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+
+    /// Change the vault's passphrase (the old one stops working).
+    Passwd {
+        /// Read the new passphrase from FILE (first line) instead of prompting.
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+
+    /// Regain access with the recovery key and set a new passphrase, in the
+    /// same vault directory or a new one.
+    Recover {
+        /// Read the recovery key from FILE instead of prompting.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        /// Read the new passphrase from FILE (first line). --passphrase-file
+        /// works too: recovery has no old passphrase.
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+
+    /// The vault's age identity.
+    Identity {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
+}
+
+/// `coffer identity …`
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Print the identity (AGE-SECRET-KEY-1…) in age's identity file format,
+    /// for `age -d -i FILE`. Anyone holding it can read all your sealed mail.
+    Export {
+        /// Write it to FILE (mode 0600, never overwriting) instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }

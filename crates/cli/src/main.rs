@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod passphrase;
+mod refusal;
 
 use std::process::ExitCode;
 
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
         Err(error) => {
             // `{:#}` prints the whole context chain on one line: "action: cause".
             eprintln!("coffer: error: {error:#}");
-            ExitCode::from(2)
+            ExitCode::from(refusal::exit_code(&error))
         }
     }
 }

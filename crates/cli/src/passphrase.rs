@@ -1,13 +1,12 @@
 //! Reading the passphrase: from `--passphrase-file` in scripts, else a TTY prompt.
 
-// The commands that unlock a vault arrive with the vault issue; this module is
-// their shared entry point, tested now so its contract is fixed.
-#![allow(dead_code)]
-
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
+use subtle::ConstantTimeEq as _;
+
+use crate::refusal::Refusal;
 
 /// Reads the passphrase from `file` (its first line, without the line break)
 /// or, when no file is given, prompts on the terminal without echo.
@@ -29,6 +28,25 @@ pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<SecretString> {
         bail!("the passphrase is empty");
     }
     Ok(SecretString::from(raw))
+}
+
+/// Reads a new passphrase: from `file`, or prompted twice on the terminal
+/// (compared in constant time) so a typo cannot lock the user out.
+pub fn read_new(file: Option<&Path>, what: &str) -> anyhow::Result<SecretString> {
+    if file.is_some() {
+        return read(file, "");
+    }
+    let first = read(None, &format!("{what}: "))?;
+    let again = read(None, &format!("{what} (again): "))?;
+    let same: bool = first
+        .expose_secret()
+        .as_bytes()
+        .ct_eq(again.expose_secret().as_bytes())
+        .into();
+    if !same {
+        return Err(Refusal("the passphrases do not match; nothing was changed".into()).into());
+    }
+    Ok(first)
 }
 
 #[cfg(test)]

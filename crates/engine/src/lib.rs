@@ -16,6 +16,8 @@ mod files;
 mod kdf;
 mod paths;
 mod status;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testkit;
 mod vault;
 
 pub use coffer_core::{KdfParams, SecretString};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use coffer_core::{ExposeSecret as _, KdfParams, KeyFile};
+use coffer_engine::testkit::snapshot;
 use coffer_engine::{KdfPolicy, SecretString, Vault, VaultError};
 
 fn pass(s: &str) -> SecretString {
@@ -23,20 +24,6 @@ fn new_vault() -> (tempfile::TempDir, PathBuf, SecretString) {
     let dir = tmp.path().join("vault");
     let (_, recovery) = Vault::create(&dir, &pass("old pass"), weak()).unwrap();
     (tmp, dir, recovery)
-}
-
-/// Every file in `dir` with its bytes, to prove an operation changed nothing.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 fn vault_error(e: &anyhow::Error) -> Option<&VaultError> {

@@ -15,7 +15,7 @@ pub enum StoreError {
     /// the file was damaged. SQLCipher cannot tell the two apart (each page
     /// is authenticated with a MAC under the key), and neither can we.
     #[error(
-        "the database cannot be decrypted: wrong key or corrupted file (restore it from a backup, or rebuild it with `coffer recover`)"
+        "the database cannot be decrypted: wrong key or corrupted file (restore it from a backup, or recover into a new vault directory with the recovery key)"
     )]
     WrongKeyOrCorrupt,
     /// `open` found no database file.

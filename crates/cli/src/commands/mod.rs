@@ -1,19 +1,43 @@
-//! Runs a parsed command line against the engine.
+//! Runs a parsed command line against the engine: one file per subcommand.
 
-use std::path::PathBuf;
+mod identity;
+mod init;
+mod passwd;
+mod recover;
+mod status;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use coffer_engine::{VaultState, VaultStatus};
+use coffer_engine::{KdfPolicy, Vault};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, IdentityCommand};
+use crate::passphrase;
 
 /// Runs `cli` and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let vault_dir = vault_dir(&cli)?;
+    let pass_file = cli.passphrase_file.as_deref();
     match cli.command {
-        Command::Status { json } => status(&vault_dir, json),
-    }
+        Command::Init => init::run(&vault_dir, pass_file),
+        Command::Status { json } => status::run(&vault_dir, pass_file, json),
+        Command::Passwd {
+            new_passphrase_file,
+        } => passwd::run(&vault_dir, pass_file, new_passphrase_file.as_deref()),
+        Command::Recover {
+            recovery_key_file,
+            new_passphrase_file,
+        } => recover::run(
+            &vault_dir,
+            recovery_key_file.as_deref(),
+            new_passphrase_file.as_deref().or(pass_file),
+        ),
+        Command::Identity {
+            command: IdentityCommand::Export { output },
+        } => identity::export(&vault_dir, pass_file, output.as_deref()),
+    }?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
@@ -24,22 +48,9 @@ fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
     }
 }
 
-fn status(dir: &std::path::Path, json: bool) -> anyhow::Result<ExitCode> {
-    let status = VaultStatus::inspect(dir);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&status).context("writing JSON")?
-        );
-    } else {
-        println!("vault:   {}", status.dir.display());
-        match status.state {
-            VaultState::Absent => {
-                println!("state:   no vault here yet (create one with `coffer init`)")
-            }
-            VaultState::Present => println!("state:   vault present, locked"),
-        }
-        println!("version: {}", status.version);
-    }
-    Ok(ExitCode::SUCCESS)
+/// Asks for the passphrase and unlocks the vault in `dir`.
+fn unlock(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
+    let passphrase = passphrase::read(pass_file, "Passphrase: ")?;
+    Vault::unlock(dir, &passphrase, KdfPolicy::from_env())
+        .with_context(|| format!("unlocking the vault in {}", dir.display()))
 }

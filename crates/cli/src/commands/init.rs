@@ -1,0 +1,92 @@
+//! `coffer init`: create a vault and hand the user its recovery key.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::Path;
+
+use anyhow::Context as _;
+use coffer_engine::{KdfPolicy, SecretString, Vault, VaultState, VaultStatus};
+use secrecy::ExposeSecret as _;
+use secrecy::zeroize::Zeroizing;
+use subtle::ConstantTimeEq as _;
+
+use crate::passphrase;
+use crate::refusal::Refusal;
+
+/// Which group of the recovery key the user re-types (1-based): not the
+/// first, which people copy carelessly, and short enough to type.
+const CONFIRM_GROUP: usize = 3;
+
+pub fn run(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<()> {
+    // Fail before asking for a passphrase; the engine checks again.
+    if VaultStatus::inspect(dir).state == VaultState::Present {
+        return Err(Refusal(format!(
+            "a vault already exists in {}; refusing to overwrite it",
+            dir.display()
+        ))
+        .into());
+    }
+    let passphrase = passphrase::read_new(pass_file, "New passphrase")?;
+    let interactive = std::io::stdin().is_terminal();
+    let (vault, _) = Vault::create_confirmed(dir, &passphrase, KdfPolicy::from_env(), |recovery| {
+        show(recovery);
+        if interactive {
+            confirm(recovery)
+        } else {
+            Ok(())
+        }
+    })
+    .with_context(|| format!("creating a vault in {}", dir.display()))?;
+    println!("Vault created in {}.", vault.dir().display());
+    println!("Public key (age recipient): {}", vault.keys().recipient());
+    Ok(())
+}
+
+fn show(recovery: &SecretString) {
+    println!("Your recovery key — shown only now:");
+    println!();
+    println!("    {}", recovery.expose_secret());
+    println!();
+    println!("Write it down and keep it away from this computer. With it, anyone can");
+    println!("read all your sealed mail; without it, a forgotten passphrase means the");
+    println!("mail is lost. `coffer recover` uses it to set a new passphrase.");
+    println!();
+}
+
+/// Asks for one group until it is typed right. Nothing is written before,
+/// so giving up (Ctrl-D) leaves no vault behind.
+fn confirm(recovery: &SecretString) -> anyhow::Result<()> {
+    let expected = recovery
+        .expose_secret()
+        .split('-')
+        .nth(CONFIRM_GROUP - 1)
+        .map(str::to_owned)
+        .map(SecretString::from)
+        .context("the recovery key has too few groups")?;
+    let stdin = std::io::stdin();
+    loop {
+        print!(
+            "To confirm you wrote it down, type group {CONFIRM_GROUP} (the {CONFIRM_GROUP}rd block of 5): "
+        );
+        std::io::stdout().flush().context("writing the prompt")?;
+        // Zeroizing: the group is part of the secret (even if it is on screen).
+        let mut line = Zeroizing::new(String::new());
+        let read = stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the confirmation")?;
+        if read == 0 {
+            return Err(Refusal("recovery key not confirmed; no vault was created".into()).into());
+        }
+        let typed = Zeroizing::new(line.trim().to_ascii_uppercase());
+        let ok: bool = typed
+            .as_bytes()
+            .ct_eq(expected.expose_secret().as_bytes())
+            .into();
+        if ok {
+            return Ok(());
+        }
+        println!(
+            "That does not match group {CONFIRM_GROUP}. Check what you wrote down and try again."
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! `coffer passwd`: change the passphrase.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::passphrase;
+
+pub fn run(
+    dir: &Path,
+    pass_file: Option<&Path>,
+    new_pass_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let old = passphrase::read(pass_file, "Current passphrase: ")?;
+    let mut vault = coffer_engine::Vault::unlock(dir, &old, coffer_engine::KdfPolicy::from_env())
+        .with_context(|| format!("unlocking the vault in {}", dir.display()))?;
+    let new = passphrase::read_new(new_pass_file, "New passphrase")?;
+    vault
+        .change_passphrase(&old, &new)
+        .context("changing the passphrase")?;
+    println!("Passphrase changed. The old one no longer unlocks the vault.");
+    Ok(())
+}

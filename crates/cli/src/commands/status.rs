@@ -1,0 +1,57 @@
+//! `coffer status`: where the vault is, whether it exists, and (unlocked) what it holds.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use coffer_engine::{UnlockedStatus, VaultState, VaultStatus};
+
+/// Without a passphrase file nothing is unlocked (and nothing prompted):
+/// `status` must stay safe to run from scripts and shell prompts.
+pub fn run(dir: &Path, pass_file: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let status = VaultStatus::inspect(dir);
+    let unlocked = match (pass_file, status.state) {
+        (Some(_), VaultState::Present) => Some(super::unlock(dir, pass_file)?.status()?),
+        _ => None,
+    };
+    if json {
+        let mut value = serde_json::to_value(&status).context("writing JSON")?;
+        if let (Some(u), Some(obj)) = (&unlocked, value.as_object_mut()) {
+            obj.insert(
+                "unlocked".into(),
+                serde_json::to_value(u).context("writing JSON")?,
+            );
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).context("writing JSON")?
+        );
+        return Ok(());
+    }
+    println!("vault:   {}", status.dir.display());
+    match (status.state, &unlocked) {
+        (VaultState::Absent, _) => {
+            println!("state:   no vault here yet (create one with `coffer init`)")
+        }
+        (VaultState::Present, None) => println!("state:   vault present, locked"),
+        (VaultState::Present, Some(u)) => print_unlocked(u),
+    }
+    println!("version: {}", status.version);
+    Ok(())
+}
+
+fn print_unlocked(u: &UnlockedStatus) {
+    let memory = match u.kdf.m_kib {
+        m if m % 1024 == 0 => format!("{} MiB", m / 1024),
+        m => format!("{m} KiB"),
+    };
+    println!("state:   vault present, passphrase accepted");
+    println!("recipient: {}", u.recipient);
+    println!(
+        "key file:  Argon2id m={memory}, t={}, p={}",
+        u.kdf.t, u.kdf.p
+    );
+    println!(
+        "database:  schema {}, format {}, created at Unix time {}",
+        u.schema_version, u.format_version, u.created_at
+    );
+}
