@@ -100,6 +100,19 @@ pub enum NetError {
         /// The server's message.
         reason: String,
     },
+    /// The server lacks a capability that the operation needs to be safe.
+    #[error(
+        "the server does not support {0}; refusing an operation that would be unsafe without it"
+    )]
+    MissingCapability(&'static str),
+    /// A message is too large to be fetched back within the response limit.
+    #[error("the message is {size} bytes, over the limit of {limit} bytes")]
+    MessageTooLarge {
+        /// The message's size.
+        size: u64,
+        /// The largest message the limits allow.
+        limit: u64,
+    },
     /// The connection broke.
     #[error("connection lost: {0}")]
     Io(#[from] std::io::Error),

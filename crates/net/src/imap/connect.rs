@@ -48,6 +48,7 @@ impl ImapSession {
             session,
             limits,
             greeting_capabilities,
+            capability_cache: None,
         })
     }
 }

@@ -1,19 +1,35 @@
 //! An authenticated IMAP session, one operation per file.
 
+mod append;
 mod capabilities;
+mod capability_cache;
+mod command;
 mod connect;
 mod create;
+mod date;
 mod error_map;
 mod examine;
+mod expunge;
 mod fetch;
+mod fetch_items;
+mod fetch_one;
+mod idle;
 mod list;
+mod search;
+mod select;
+mod store;
+mod uid;
+mod uid_list;
 
 use crate::stream::ImapStream;
 use crate::{Limits, NetError};
 
+pub use append::AppendUid;
 pub use examine::FolderStatus;
 pub use fetch::FetchedMessage;
+pub use idle::IdleOutcome;
 pub use list::{Folder, SpecialUse};
+pub use uid_list::UidInfo;
 
 /// A logged-in IMAP session over a verified transport.
 ///
@@ -23,6 +39,8 @@ pub struct ImapSession {
     session: async_imap::Session<ImapStream>,
     limits: Limits,
     greeting_capabilities: Vec<String>,
+    /// Capabilities after login, read once on first need (see `capability_cache.rs`).
+    capability_cache: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for ImapSession {

@@ -1,0 +1,85 @@
+//! Reading the items of untagged FETCH responses: UID, FLAGS, INTERNALDATE, RFC822.SIZE, BODY[].
+
+use imap_proto::{AttributeValue, Response};
+
+use super::date;
+use crate::NetError;
+
+/// An untagged-response handler that passes the FETCH items about message
+/// `uid` to `take`. FETCH responses about other messages (flag changes
+/// pushed by the server) are left alone.
+pub(super) fn about_uid(
+    uid: u32,
+    want_body: bool,
+    mut take: impl FnMut(FetchItems),
+) -> impl FnMut(&Response<'_>) -> Result<(), NetError> {
+    move |response| {
+        if let Some(items) = FetchItems::read(response, want_body).transpose()?
+            && items.uid == Some(uid)
+        {
+            take(items);
+        }
+        Ok(())
+    }
+}
+
+/// The items of one FETCH response that we ask for; absent ones are `None`.
+#[derive(Debug, Default)]
+pub(super) struct FetchItems {
+    pub(super) uid: Option<u32>,
+    pub(super) flags: Option<Vec<String>>,
+    pub(super) internaldate: Option<i64>,
+    pub(super) size: Option<u32>,
+    pub(super) body: Option<Vec<u8>>,
+}
+
+impl FetchItems {
+    /// The items of `response` if it is a FETCH response, else `None`.
+    /// The body is copied only when `want_body` is set.
+    pub(super) fn read(
+        response: &Response<'_>,
+        want_body: bool,
+    ) -> Option<Result<FetchItems, NetError>> {
+        let Response::Fetch(_seq, attributes) = response else {
+            return None;
+        };
+        let mut items = FetchItems::default();
+        for attribute in attributes {
+            match attribute {
+                AttributeValue::Uid(uid) => items.uid = Some(*uid),
+                AttributeValue::Flags(flags) => {
+                    items.flags = Some(flags.iter().map(|f| f.to_string()).collect());
+                }
+                AttributeValue::InternalDate(text) => match date::parse_internaldate(text) {
+                    Ok(unix) => items.internaldate = Some(unix),
+                    Err(e) => return Some(Err(e)),
+                },
+                AttributeValue::Rfc822Size(size) => items.size = Some(*size),
+                // BODY[] as a whole; NIL leaves the body absent.
+                AttributeValue::BodySection {
+                    section: None,
+                    index: None,
+                    data: Some(data),
+                } if want_body => items.body = Some(data.to_vec()),
+                _ => {}
+            }
+        }
+        Some(Ok(items))
+    }
+
+    /// Takes in a later response about the same message; its items win.
+    pub(super) fn merge(&mut self, later: FetchItems) {
+        self.uid = later.uid.or(self.uid);
+        self.flags = later.flags.or(self.flags.take());
+        self.internaldate = later.internaldate.or(self.internaldate);
+        self.size = later.size.or(self.size);
+        self.body = later.body.or(self.body.take());
+    }
+
+    /// A required item, or a protocol error naming it.
+    pub(super) fn required<T>(item: Option<T>, what: &str, uid: u32) -> Result<T, NetError> {
+        item.ok_or_else(|| {
+            NetError::Protocol(format!("no {what} in the FETCH response for UID {uid}"))
+        })
+    }
+}
