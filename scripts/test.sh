@@ -33,7 +33,7 @@ step "Rust tests (nextest)"
 cargo nextest run --workspace --locked --profile ci
 
 step "the app end to end (tauri-driver, WebKitWebDriver, Xvfb)"
-cargo build -p coffer-app --locked
+cargo build -p coffer-app -p coffer-harness --bin coffer-app --bin coffer-demo-server --locked
 (cd ui && xvfb-run -a --server-args="-screen 0 1280x800x24" npm run e2e)
 
 printf '\nall checks passed in %d s\n' "$((SECONDS - started))"

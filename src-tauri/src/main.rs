@@ -6,6 +6,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod audit;
 mod commands;
 mod error;
 
@@ -20,7 +21,12 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(commands::AppState { vault_dir })
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .manage(audit::AuditState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            audit::run_audit,
+            audit::export_audit
+        ])
         .run(tauri::generate_context!());
     if let Err(error) = result {
         tracing::error!(%error, "the app failed to start");

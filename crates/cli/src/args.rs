@@ -10,7 +10,8 @@ Exit codes:
   0  success
   1  refused: wrong passphrase, a vault or file already exists, a mistyped
      recovery key or confirmation, passphrases that do not match
-  2  error: unreadable or damaged key file or database, I/O failure, bad usage";
+  2  error: unreadable or damaged key file or database, I/O failure, bad usage
+`coffer audit`: 0 everything sealed, 1 something is not, 2 the audit failed.";
 
 /// Coffer keeps an IMAP mailbox sealed: the provider stores only ciphertext,
 /// you keep reading, searching and sending mail.
@@ -77,6 +78,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+
+    /// Check, read-only, that a mailbox holds only ciphertext (for auditors:
+    /// needs no vault). With --vault (or COFFER_VAULT) also open every sealed
+    /// message, or --sample N, and check it is genuine. Exit status: 0 all
+    /// sealed, 1 something is not, 2 the audit failed.
+    Audit(crate::audit::AuditArgs),
 
     /// The vault's age identity.
     Identity {

@@ -1,6 +1,7 @@
 //! `coffer`: the command-line face of the Coffer vault.
 
 mod args;
+mod audit;
 mod commands;
 mod passphrase;
 mod refusal;

@@ -11,6 +11,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod audit;
 mod error;
 mod files;
 mod kdf;
@@ -20,6 +21,7 @@ mod status;
 pub mod testkit;
 mod vault;
 
+pub use coffer_core as core;
 pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;
 pub use error::VaultError;

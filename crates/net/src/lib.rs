@@ -16,5 +16,5 @@ mod validate;
 pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
 pub use imap::{AppendUid, IdleOutcome, UidInfo};
-pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, SpecialUse};
+pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, SpecialUse};
 pub use validate::validate_argument;

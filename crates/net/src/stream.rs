@@ -67,6 +67,19 @@ impl ImapStream {
         matches!(self.transport, Transport::Tls(_))
     }
 
+    /// The server's leaf certificate (DER), if the transport is TLS.
+    pub fn peer_certificate_der(&self) -> Option<Vec<u8>> {
+        match &self.transport {
+            Transport::Tls(tls) => tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|certs| certs.first())
+                .map(|c| c.as_ref().to_vec()),
+            Transport::Plain(_) => None,
+        }
+    }
+
     /// Gives back the TCP stream of a plain transport (for STARTTLS).
     pub(crate) fn into_plain(self) -> Option<TcpStream> {
         match self.transport {

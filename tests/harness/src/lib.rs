@@ -10,6 +10,7 @@
 
 pub mod architecture;
 mod certs;
+pub mod corpus;
 mod dovecot;
 mod ports;
 mod postfix;
@@ -249,6 +250,31 @@ impl MailServer {
     /// Sends `eml` through Postfix's SMTP port from `from` to `to`.
     pub fn send_smtp(&self, from: &str, to: &[&str], eml: &[u8]) -> Result<()> {
         smtp::send(self.smtp_port(), from, to, eml)
+    }
+
+    /// Writes messages straight into `user`'s INBOX maildir, for loading
+    /// benchmark corpora fast (no IMAP round trips); Dovecot indexes them on
+    /// first access. INTERNALDATE is the file's modification time.
+    pub fn load_inbox(&self, user: &str, messages: &[corpus::CorpusMessage]) -> Result<()> {
+        let cur = self.dir.path().join("mail").join(user).join("cur");
+        std::fs::create_dir_all(&cur)?;
+        for (i, m) in messages.iter().enumerate() {
+            let flags = if m.seen { "S" } else { "" };
+            let name = format!(
+                "{}.M{i}P1.bench,S={}:2,{flags}",
+                m.internaldate,
+                m.bytes.len()
+            );
+            let path = cur.join(name);
+            std::fs::write(&path, &m.bytes)?;
+            let time = std::time::UNIX_EPOCH + Duration::from_secs(m.internaldate.max(0) as u64);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(time)?;
+        }
+        process::chown_recursive(&self.dir.path().join("mail"), "nobody:nogroup")?;
+        Ok(())
     }
 
     /// Dovecot's log, for failure messages.

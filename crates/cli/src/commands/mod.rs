@@ -36,8 +36,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identity {
             command: IdentityCommand::Export { output },
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
+        Command::Audit(args) => return audit(&args, cli.vault.is_some(), &vault_dir, pass_file),
     }?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `coffer audit`: every error is exit status 2 (1 means "not all sealed").
+fn audit(
+    args: &crate::audit::AuditArgs,
+    with_vault: bool,
+    vault_dir: &Path,
+    pass_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let outcome = (|| {
+        let vault = if with_vault {
+            Some(unlock(vault_dir, pass_file)?)
+        } else {
+            None
+        };
+        crate::audit::run(args, vault.as_ref().map(Vault::keys))
+    })();
+    outcome.or_else(|error| {
+        eprintln!("coffer: error: {error:#}");
+        Ok(ExitCode::from(2))
+    })
 }
 
 fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {

@@ -32,6 +32,23 @@ pub const MARKER_HEADER: &str = "X-Coffer-Seal";
 pub const SEAL_ID_HEADER: &str = "X-Coffer-Seal-Id";
 /// The outer format version in the marker header.
 pub const OUTER_VERSION: u8 = 1;
+
+/// The header field names of every sealed message, in order: all the
+/// provider sees of the outer header besides the values of `Date`,
+/// `Message-ID` and `X-Coffer-Seal-Id`.
+pub const TEMPLATE_HEADER_NAMES: [&str; 11] = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    MARKER_HEADER,
+    SEAL_ID_HEADER,
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-Disposition",
+];
 /// Base64 characters per body line.
 pub const LINE_LEN: usize = 76;
 

@@ -55,10 +55,11 @@ impl FetchItems {
                     Err(e) => return Some(Err(e)),
                 },
                 AttributeValue::Rfc822Size(size) => items.size = Some(*size),
-                // BODY[] as a whole; NIL leaves the body absent.
+                // BODY[] as a whole, or its start (BODY[]<0>, a partial
+                // fetch from the first byte); NIL leaves the body absent.
                 AttributeValue::BodySection {
                     section: None,
-                    index: None,
+                    index: None | Some(0),
                     data: Some(data),
                 } if want_body => items.body = Some(data.to_vec()),
                 _ => {}

@@ -1,0 +1,187 @@
+//! `coffer audit` through the binary against a real Dovecot: exit statuses,
+//! the JSON and HTML reports, and verification with a vault's keys.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use coffer_core::seal::{InternalDate, SealInput, testkit};
+use coffer_engine::{KdfPolicy, SecretString, Vault};
+use coffer_harness::{MailServer, PASSWORD, USER};
+
+struct Setup {
+    tmp: tempfile::TempDir,
+    server: MailServer,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("password"), format!("{PASSWORD}\n")).unwrap();
+        Self {
+            tmp,
+            server: MailServer::start().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn audit(&self, extra: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
+        cmd.env_remove("COFFER_VAULT")
+            .env("COFFER_TEST_KDF", "weak")
+            .arg("audit")
+            .arg("--imap")
+            .arg(format!(
+                "{}:{}",
+                self.server.host(),
+                self.server.imaps_port()
+            ))
+            .args(["--user", USER, "--password-file"])
+            .arg(self.path("password"))
+            .arg("--ca-file")
+            .arg(self.server.ca_file())
+            .args(extra)
+            .stdin(std::process::Stdio::null());
+        cmd.output().unwrap()
+    }
+
+    fn seal_into(&self, keys: &coffer_core::VaultKeys, folder: &str, n: usize) {
+        let mut rng = rand::rngs::OsRng;
+        for i in 0..n {
+            let original = format!("Subject: private {i}\r\n\r\nhello {i}\r\n").into_bytes();
+            let input = SealInput {
+                folder,
+                flags: &[],
+                internaldate: InternalDate::new(1_706_781_600, 0).unwrap(),
+                original: &original,
+            };
+            let sealed = coffer_core::seal(keys, &input, &mut rng).unwrap();
+            self.server.deliver(USER, folder, &sealed).unwrap();
+        }
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn vault(dir: &Path) -> Vault {
+    let pass = SecretString::from("audit-test-passphrase".to_owned());
+    Vault::create(dir, &pass, KdfPolicy::from_env()).unwrap().0
+}
+
+#[test]
+fn a_sealed_mailbox_exits_0_and_a_planted_plaintext_exits_1() {
+    let setup = Setup::new();
+    let dir = setup.path("vault");
+    let v = vault(&dir);
+    setup.seal_into(v.keys(), "INBOX", 3);
+    let json = setup.path("report.json");
+    let html = setup.path("report.html");
+    let out = setup.audit(&["--json", s(&json), "--html", s(&html)]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("OK: only ciphertext"), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["totals"]["sealed"], 3);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Every message is sealed.") && !page.contains("<script"),
+        "{page}"
+    );
+
+    setup
+        .server
+        .deliver(
+            USER,
+            "INBOX",
+            b"From: spy@example.test\r\nSubject: leaked\r\n\r\nplain\r\n",
+        )
+        .unwrap();
+    let out = setup.audit(&["--json", s(&json)]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("INBOX uid 4: plaintext"),
+        "{}",
+        text(&out)
+    );
+    let report = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        !report.contains("leaked") && !report.contains("spy@"),
+        "{report}"
+    );
+}
+
+#[test]
+fn with_the_vault_a_forgery_exits_1_and_is_named() {
+    let setup = Setup::new();
+    let dir = setup.path("vault");
+    let v = vault(&dir);
+    setup.seal_into(v.keys(), "INBOX", 2);
+    let original = b"Subject: trust me\r\n\r\nforged\r\n";
+    let forgery = testkit::forge(
+        &[v.keys().recipient()],
+        &SealInput {
+            folder: "INBOX",
+            flags: &[],
+            internaldate: InternalDate::new(1_706_781_600, 0).unwrap(),
+            original,
+        },
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    setup.server.deliver(USER, "INBOX", &forgery).unwrap();
+    drop(v);
+    // Without the vault the forgery is well-formed.
+    assert_eq!(code(&setup.audit(&[])), 0);
+    let pass = setup.path("pass");
+    std::fs::write(&pass, "audit-test-passphrase\n").unwrap();
+    let out = setup.audit(&["--vault", s(&dir), "--passphrase-file", s(&pass)]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("verified with the vault's keys: 2 of 3 genuine"),
+        "{t}"
+    );
+    assert!(t.contains("INBOX uid 3: forged_seal"), "{t}");
+}
+
+#[test]
+fn errors_exit_2_with_a_clear_message() {
+    let setup = Setup::new();
+    std::fs::write(setup.path("password"), "wrong-password\n").unwrap();
+    let out = setup.audit(&[]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("login failed for alice"),
+        "{}",
+        text(&out)
+    );
+
+    let out = setup.audit(&["--folder", "Nope"]);
+    assert_eq!(code(&out), 2);
+
+    // A wrong vault passphrase is an error of the audit too: 2, not 1.
+    let dir = setup.path("vault");
+    drop(vault(&dir));
+    std::fs::write(setup.path("password"), format!("{PASSWORD}\n")).unwrap();
+    let bad = setup.path("bad-pass");
+    std::fs::write(&bad, "not-it\n").unwrap();
+    let out = setup.audit(&["--vault", s(&dir), "--passphrase-file", s(&bad)]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+}

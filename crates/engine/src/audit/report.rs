@@ -1,0 +1,207 @@
+//! The audit report: counts, findings without content, visible metadata, and
+//! a digest over the whole so the report can be cited.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+/// Report format identifier, bumped when fields change meaning.
+pub const REPORT_FORMAT: &str = "coffer-audit/1";
+
+/// How many messages fell in each class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// All messages scanned.
+    pub total: u64,
+    /// Well-formed Coffer seals.
+    pub sealed: u64,
+    /// Readable by the provider.
+    pub plaintext: u64,
+    /// Encrypted by another tool (PGP/MIME, S/MIME, inline PGP).
+    pub other_encryption: u64,
+    /// Marked as a Coffer seal but not well-formed.
+    pub malformed_seal: u64,
+}
+
+impl Counts {
+    pub(crate) fn add(&mut self, kind: &str) {
+        self.total += 1;
+        match kind {
+            "sealed" => self.sealed += 1,
+            "plaintext" => self.plaintext += 1,
+            "other_encryption" => self.other_encryption += 1,
+            _ => self.malformed_seal += 1,
+        }
+    }
+
+    /// Whether every message is a well-formed seal.
+    pub fn all_sealed(&self) -> bool {
+        self.sealed == self.total
+    }
+}
+
+/// One folder's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FolderReport {
+    /// The folder's name (Unicode).
+    pub name: String,
+    /// Its UIDVALIDITY at scan time.
+    pub uid_validity: u32,
+    /// Its counts.
+    pub counts: Counts,
+}
+
+/// A message that is not a (genuine) seal. Never its subject, sender or any
+/// other content: the report must not itself leak what it audits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Folder name.
+    pub folder: String,
+    /// UID (with the folder's UIDVALIDITY in [`FolderReport`]).
+    pub uid: u32,
+    /// INTERNALDATE, RFC 3339 UTC.
+    pub internaldate: String,
+    /// Size in bytes (RFC822.SIZE).
+    pub size: u64,
+    /// `plaintext`, `other_encryption`, `malformed_seal`, `forged_seal`, `unopenable_seal`.
+    pub kind: String,
+    /// Why: the tool, or what is wrong with the seal.
+    pub detail: String,
+    /// SHA-256 (hex) of the bytes read: the whole message when
+    /// `hash_covers_whole_message`, else its first bytes.
+    pub sha256: String,
+    /// Whether `sha256` covers the whole message.
+    pub hash_covers_whole_message: bool,
+}
+
+/// What the provider can still see on the sealed copies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VisibleMetadata {
+    /// The header field names of the sealed copies (the fixed template).
+    pub header_names: Vec<String>,
+    /// Padded plaintext size (bucket, bytes) → number of messages.
+    pub size_buckets: BTreeMap<u64, u64>,
+    /// Earliest INTERNALDATE of a sealed message (RFC 3339), if any.
+    pub earliest_date: Option<String>,
+    /// Latest INTERNALDATE of a sealed message (RFC 3339), if any.
+    pub latest_date: Option<String>,
+    /// Number of age recipients → number of messages.
+    pub recipient_counts: BTreeMap<usize, u64>,
+    /// Flags seen on sealed messages → number of messages.
+    pub flags: BTreeMap<String, u64>,
+}
+
+/// Who was audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerIdentity {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `tls`, `starttls` or `insecure-loopback`.
+    pub security: String,
+    /// SHA-256 (hex, colon-separated) of the server's leaf certificate.
+    pub certificate_sha256: Option<String>,
+    /// The account (user name) scanned.
+    pub user: String,
+}
+
+/// The result of opening seals with the vault's keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// How many sealed messages were opened.
+    pub checked: u64,
+    /// How many opened with a valid manifest MAC (genuine seals).
+    pub verified: u64,
+    /// Whether only a random sample was opened.
+    pub sampled: bool,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// [`REPORT_FORMAT`].
+    pub format: &'static str,
+    /// The Coffer version that made the report.
+    pub coffer_version: &'static str,
+    /// When the scan started (RFC 3339 UTC).
+    pub scanned_at: String,
+    /// The server and account.
+    pub server: ServerIdentity,
+    /// Totals over all folders.
+    pub totals: Counts,
+    /// Per-folder counts.
+    pub folders: Vec<FolderReport>,
+    /// Every message that is not a genuine seal.
+    pub findings: Vec<Finding>,
+    /// What stays visible on the sealed copies.
+    pub visible_metadata: VisibleMetadata,
+    /// Present when the scan opened seals with the vault's keys.
+    pub verification: Option<Verification>,
+    /// SHA-256 (hex) over the canonical JSON of every other field.
+    pub digest: String,
+}
+
+impl AuditReport {
+    /// Whether the mailbox holds only (genuine, where checked) seals.
+    pub fn clean(&self) -> bool {
+        self.findings.is_empty() && self.totals.all_sealed()
+    }
+
+    /// Computes and stores the digest over the report's canonical JSON
+    /// (every field but `digest`, which is empty while hashing).
+    pub(crate) fn seal_digest(&mut self) -> anyhow::Result<()> {
+        self.digest = String::new();
+        self.digest = hex(&Sha256::digest(serde_json::to_vec(self)?));
+        Ok(())
+    }
+
+    /// Recomputes the digest and compares: true when the report is unchanged.
+    pub fn digest_matches(&self) -> bool {
+        let mut copy = self.clone();
+        copy.seal_digest().is_ok() && copy.digest == self.digest
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> AuditReport {
+        AuditReport {
+            format: REPORT_FORMAT,
+            coffer_version: "0",
+            scanned_at: "2026-01-01T00:00:00Z".into(),
+            server: ServerIdentity {
+                host: "h".into(),
+                port: 993,
+                security: "tls".into(),
+                certificate_sha256: None,
+                user: "u".into(),
+            },
+            totals: Counts::default(),
+            folders: vec![],
+            findings: vec![],
+            visible_metadata: VisibleMetadata::default(),
+            verification: None,
+            digest: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_digest_changes_when_any_field_changes() -> anyhow::Result<()> {
+        let mut r = report();
+        r.seal_digest()?;
+        assert_eq!(r.digest.len(), 64);
+        assert!(r.digest_matches());
+        let mut changed = r.clone();
+        changed.totals.plaintext = 1;
+        assert!(!changed.digest_matches());
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { formatBytes, kindLabel, parseServer, verdict } from "./audit";
+import type { AuditReport } from "./api";
+
+describe("parseServer", () => {
+  it("reads host and port", () => {
+    expect(parseServer("imap.example.com:993", "tls")).toEqual({ host: "imap.example.com", port: 993 });
+    expect(parseServer(" [::1]:1143 ", "tls")).toEqual({ host: "::1", port: 1143 });
+  });
+  it("defaults the port by security", () => {
+    expect(parseServer("mail.example", "tls")).toEqual({ host: "mail.example", port: 993 });
+    expect(parseServer("mail.example", "starttls")).toEqual({ host: "mail.example", port: 143 });
+  });
+  it("explains what is wrong", () => {
+    expect(parseServer("", "tls")).toHaveProperty("error");
+    expect(parseServer("h:70000", "tls")).toEqual({ error: "70000 is not a port number" });
+    expect(parseServer("a:b:c", "tls")).toHaveProperty("error");
+  });
+});
+
+function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditReport {
+  return {
+    format: "coffer-audit/1",
+    coffer_version: "0.1.0",
+    scanned_at: "2026-01-01T00:00:00Z",
+    server: { host: "h", port: 993, security: "tls", certificate_sha256: null, user: "u" },
+    totals: { total: 3, sealed: 3, plaintext: 0, other_encryption: 0, malformed_seal: 0, ...partial },
+    folders: [],
+    findings: Array.from({ length: findings }, (_, i) => ({
+      folder: "INBOX", uid: i, internaldate: "", size: 1, kind: "plaintext", detail: "",
+      sha256: "", hash_covers_whole_message: true,
+    })),
+    visible_metadata: {
+      header_names: [], size_buckets: {}, earliest_date: null, latest_date: null,
+      recipient_counts: {}, flags: {},
+    },
+    verification: null,
+    digest: "d",
+  };
+}
+
+describe("verdict", () => {
+  it("is clean only when every message is sealed and nothing was found", () => {
+    expect(verdict(report({})).ok).toBe(true);
+    expect(verdict(report({ sealed: 2, plaintext: 1 }, 1))).toEqual({
+      ok: false,
+      text: "1 finding(s): 1 of 3 messages are not sealed.",
+    });
+    // A forgery found with the keys: all well-formed, still not clean.
+    expect(verdict(report({}, 1)).ok).toBe(false);
+  });
+});
+
+describe("labels", () => {
+  it("names kinds and sizes for people", () => {
+    expect(kindLabel("forged_seal")).toBe("Forged seal");
+    expect(kindLabel("new_kind")).toBe("new_kind");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(8192)).toBe("8.0 KiB");
+    expect(formatBytes(3 * 1024 * 1024)).toBe("3.0 MiB");
+  });
+});

@@ -1,0 +1,60 @@
+// Pure helpers for the Audit view: parsing the form and describing a report.
+import type { AuditReport, Security } from "./api";
+
+export interface AuditForm {
+  server: string;
+  user: string;
+  password: string;
+  security: Security;
+  caFile: string;
+}
+
+/** Parses "host:port" (IPv6 as "[::1]:993"); defaults the port by security. */
+export function parseServer(
+  text: string,
+  security: Security,
+): { host: string; port: number } | { error: string } {
+  const s = text.trim();
+  if (!s) return { error: "Enter the IMAP server, e.g. imap.example.com:993" };
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) return { error: `"${s}" is not a host name with an optional :port` };
+  const port = m[2] ? Number(m[2]) : security === "tls" ? 993 : 143;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    return { error: `${m[2]} is not a port number` };
+  }
+  return { host: m[1], port };
+}
+
+export function verdict(report: AuditReport): { ok: boolean; text: string } {
+  const t = report.totals;
+  const clean = report.findings.length === 0 && t.sealed === t.total;
+  if (clean) {
+    return {
+      ok: true,
+      text: `All ${t.total} messages are sealed: the provider holds only ciphertext.`,
+    };
+  }
+  const notSealed = t.total - t.sealed;
+  return {
+    ok: false,
+    text: `${report.findings.length} finding(s): ${notSealed} of ${t.total} messages are not sealed.`,
+  };
+}
+
+const KIND_LABELS: Record<string, string> = {
+  plaintext: "Plaintext",
+  other_encryption: "Other encryption",
+  malformed_seal: "Malformed seal",
+  forged_seal: "Forged seal",
+  unopenable_seal: "Cannot be opened",
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? kind;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
