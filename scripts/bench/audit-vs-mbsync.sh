@@ -25,8 +25,9 @@ printf '%s\n' "$pass" > "$work/pass"
 
 mkdir -p "$work/maildir"
 cat > "$work/mbsyncrc" <<CFG
+# mbsync 1.4 checks DNS names only, not IP addresses: the cert names localhost.
 IMAPAccount bench
-Host $host
+Host localhost
 Port $port
 User $user
 PassCmd "cat $work/pass"
@@ -48,12 +49,17 @@ Create Near
 Sync Pull
 CFG
 
-measure() { /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1 || { cat "$work/out"; cat "$work/time"; return 1; }; cat "$work/time"; }
+measure() {
+  if ! /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1; then
+    echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
+  fi
+  tail -n 1 "$work/time"
+}
 
-read -r mb_s mb_kb < <(measure mbsync -c "$work/mbsyncrc" -a -q)
+mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb <<< "$mb"
 downloaded="$(find "$work/maildir" -type f -path '*/cur/*' -o -type f -path '*/new/*' | wc -l)"
-read -r au_s au_kb < <(measure target/release/coffer audit --imap "$host:$port" --user "$user" \
-    --password-file "$work/pass" --ca-file "$ca" --json "$work/report.json")
+au="$(measure target/release/coffer audit --imap "$host:$port" --user "$user" \
+    --password-file "$work/pass" --ca-file "$ca" --json "$work/report.json")"; read -r au_s au_kb <<< "$au"
 audited="$(python3 -c "import json; print(json.load(open('$work/report.json'))['totals']['sealed'])")"
 exec {MAILBOX[1]}>&-
 

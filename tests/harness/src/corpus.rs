@@ -46,7 +46,8 @@ pub fn generate(count: usize, target_bytes: u64, seed: u64) -> Vec<CorpusMessage
     // the target: 5 % of messages, the rest a few kilobytes each.
     let attachments = (count / 20).max(1);
     let text_bytes = (count - attachments) as u64 * 3_000;
-    let per_attachment = target_bytes.saturating_sub(text_bytes) / attachments as u64;
+    // Base64 makes an attachment 4/3 of its raw size on the wire.
+    let per_attachment = target_bytes.saturating_sub(text_bytes) / attachments as u64 * 3 / 4;
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let date = 1_600_000_000 + i as i64 * 3_607;
@@ -62,7 +63,7 @@ pub fn generate(count: usize, target_bytes: u64, seed: u64) -> Vec<CorpusMessage
         if i % 20 == 7 {
             // Spread attachment sizes over 0.2–2 MB around the per-attachment mean.
             let size = (per_attachment as f64 * rng.gen_range(0.3..1.7)) as usize;
-            let size = size.clamp(200_000, 2_000_000);
+            let size = size.clamp(150_000, 1_500_000);
             let mut blob = vec![0u8; size];
             rng.fill(&mut blob[..]);
             m.push_str("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n");

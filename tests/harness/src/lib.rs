@@ -15,6 +15,7 @@ mod dovecot;
 mod ports;
 mod postfix;
 mod process;
+pub mod proxy;
 mod raw_imap;
 mod smtp;
 
