@@ -18,8 +18,10 @@ app_packages=(
 # Node.js may come from elsewhere (NodeSource bundles npm, and Debian's npm
 # conflicts with it): take Debian's only when there is no node at all.
 if ! command -v npm >/dev/null; then app_packages+=(nodejs npm); fi
+# The demo mailbox of run-app.sh is a real Dovecot, so the app needs it too.
+app_packages+=(dovecot-imapd)
 test_packages=(
-  dovecot-imapd dovecot-lmtpd postfix age xvfb xauth webkit2gtk-driver isync
+  dovecot-lmtpd postfix age xvfb xauth webkit2gtk-driver isync time
 )
 
 packages=("${app_packages[@]}")
@@ -39,7 +41,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The tests start their own servers on free ports; the system-wide ones a
   # package install may have started would only hold ports 25/143/993.
-  if [ "$mode" = "test" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     $SUDO systemctl disable --now dovecot postfix >/dev/null 2>&1 || true
   fi
 fi

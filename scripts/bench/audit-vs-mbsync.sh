@@ -47,6 +47,7 @@ Near :local:
 Patterns INBOX
 Create Near
 Sync Pull
+SyncState *
 CFG
 
 measure() {

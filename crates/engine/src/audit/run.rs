@@ -68,6 +68,9 @@ pub enum AuditProgress {
     },
 }
 
+/// Messages whose heads are held in memory at once (8 KiB each).
+const HEADS_PER_BATCH: usize = 500;
+
 fn rfc3339(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)
         .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
@@ -168,60 +171,64 @@ pub async fn audit(
             .into_iter()
             .map(|m| m.uid)
             .collect();
-        let heads = session
-            .fetch_heads(&uids, HEAD_BYTES)
-            .await
-            .with_context(|| format!("reading message heads in {name:?}"))?;
         let mut counts = Counts::default();
-        for m in heads {
-            let verdict = classify(&m.head, m.size);
-            counts.add(verdict.kind());
-            totals.add(verdict.kind());
-            let detail = match &verdict {
-                Verdict::Sealed(info) => {
-                    *visible.size_buckets.entry(info.padded_len).or_default() += 1;
-                    *visible
-                        .recipient_counts
-                        .entry(info.recipient_count())
-                        .or_default() += 1;
-                    for flag in &m.flags {
-                        *visible.flags.entry(flag.clone()).or_default() += 1;
+        // Heads are read and classified a batch at a time, so memory stays
+        // flat whatever the folder's size.
+        for batch in uids.chunks(HEADS_PER_BATCH) {
+            let heads = session
+                .fetch_heads(batch, HEAD_BYTES)
+                .await
+                .with_context(|| format!("reading message heads in {name:?}"))?;
+            for m in heads {
+                let verdict = classify(&m.head, m.size);
+                counts.add(verdict.kind());
+                totals.add(verdict.kind());
+                let detail = match &verdict {
+                    Verdict::Sealed(info) => {
+                        *visible.size_buckets.entry(info.padded_len).or_default() += 1;
+                        *visible
+                            .recipient_counts
+                            .entry(info.recipient_count())
+                            .or_default() += 1;
+                        for flag in &m.flags {
+                            *visible.flags.entry(flag.clone()).or_default() += 1;
+                        }
+                        dates = Some(match dates {
+                            None => (m.internaldate, m.internaldate),
+                            Some((lo, hi)) => (lo.min(m.internaldate), hi.max(m.internaldate)),
+                        });
+                        sealed.push(ToVerify {
+                            folder: name.clone(),
+                            uid: m.uid,
+                            internaldate: m.internaldate,
+                            size: m.size,
+                        });
+                        None
                     }
-                    dates = Some(match dates {
-                        None => (m.internaldate, m.internaldate),
-                        Some((lo, hi)) => (lo.min(m.internaldate), hi.max(m.internaldate)),
-                    });
-                    sealed.push(ToVerify {
+                    Verdict::MalformedSeal(e) => Some(e.to_string()),
+                    Verdict::OtherEncryption(tool) => Some(tool.as_str().to_owned()),
+                    Verdict::Plaintext => Some("readable by the provider".to_owned()),
+                };
+                if let Some(detail) = detail {
+                    let whole = m.head.len() as u64 >= m.size;
+                    findings.push(Finding {
                         folder: name.clone(),
                         uid: m.uid,
-                        internaldate: m.internaldate,
+                        internaldate: rfc3339(m.internaldate),
                         size: m.size,
+                        kind: verdict.kind().to_owned(),
+                        detail,
+                        sha256: hex(&Sha256::digest(&m.head)),
+                        hash_covers_whole_message: whole,
                     });
-                    None
                 }
-                Verdict::MalformedSeal(e) => Some(e.to_string()),
-                Verdict::OtherEncryption(tool) => Some(tool.as_str().to_owned()),
-                Verdict::Plaintext => Some("readable by the provider".to_owned()),
-            };
-            if let Some(detail) = detail {
-                let whole = m.head.len() as u64 >= m.size;
-                findings.push(Finding {
-                    folder: name.clone(),
-                    uid: m.uid,
-                    internaldate: rfc3339(m.internaldate),
-                    size: m.size,
-                    kind: verdict.kind().to_owned(),
-                    detail,
-                    sha256: hex(&Sha256::digest(&m.head)),
-                    hash_covers_whole_message: whole,
-                });
+                done += 1;
             }
-            done += 1;
+            progress(AuditProgress::Scanned {
+                folder: name.clone(),
+                done,
+            });
         }
-        progress(AuditProgress::Scanned {
-            folder: name.clone(),
-            done,
-        });
         reports.push(FolderReport {
             name: name.clone(),
             uid_validity: status.uid_validity,

@@ -14,6 +14,10 @@ use coffer_core::{MasterSecret, seal};
 use coffer_harness::corpus::{CorpusMessage, generate};
 use coffer_harness::{MailServer, PASSWORD, USER};
 
+/// A second account on the same server, for IMAP-to-IMAP copies (mbsync).
+const OTHER_USER: &str = "bob";
+const OTHER_PASSWORD: &str = "bob-secret-pw";
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args
@@ -51,7 +55,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let stored_bytes: u64 = corpus.iter().map(|m| m.bytes.len() as u64).sum();
-    let server = MailServer::start()?;
+    let server = MailServer::builder().user(OTHER_USER, OTHER_PASSWORD).start()?;
     server.load_inbox(USER, &corpus)?;
     drop(corpus);
     // Let Dovecot index the maildir now, so neither contender pays for it.
@@ -67,6 +71,8 @@ fn main() -> anyhow::Result<()> {
         "ca_file": server.ca_file(),
         "user": USER,
         "password": PASSWORD,
+        "other_user": OTHER_USER,
+        "other_password": OTHER_PASSWORD,
         "messages": count,
         "original_bytes": plain_bytes,
         "stored_bytes": stored_bytes,

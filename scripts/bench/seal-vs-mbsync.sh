@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark: `coffer seal` (with full verification) against `mbsync` copying
+# the same mailbox IMAP-to-IMAP on the same loopback Dovecot, in one run.
+# Prints both times, the ratio and both peak RSS figures.
+# Targets: coffer ≤ 1.5 × mbsync's time; coffer peak RSS ≤ 200 MB.
+#   scripts/bench/seal-vs-mbsync.sh [MESSAGES] [MEGABYTES]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+messages="${1:-5000}"
+megabytes="${2:-400}"
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v mbsync >/dev/null || { echo "mbsync missing: apt-get install isync" >&2; exit 2; }
+
+cargo build --release --locked -p coffer -p coffer-harness --bin coffer --bin coffer-bench-mailbox
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "generating and loading $messages plaintext messages (~$megabytes MB)..."
+coproc MAILBOX { target/release/coffer-bench-mailbox "$messages" "$megabytes" plain; }
+read -r info <&"${MAILBOX[0]}"
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$info" "$1"; }
+host="$(field host)"; port="$(field imaps_port)"; ca="$(field ca_file)"
+user="$(field user)"; pass="$(field password)"
+other="$(field other_user)"; other_pass="$(field other_password)"
+echo "mailbox ready: $(field messages) messages, $(field stored_bytes) bytes"
+printf '%s\n' "$pass" > "$work/pass"
+printf '%s\n' "$other_pass" > "$work/other-pass"
+printf 'bench passphrase\n' > "$work/passphrase"
+mkdir -p "$work/state"
+
+# mbsync copies alice's INBOX into bob's, both on the same server. It checks
+# DNS names only, not IP addresses: the certificate names localhost.
+cat > "$work/mbsyncrc" <<CFG
+IMAPAccount alice
+Host localhost
+Port $port
+User $user
+PassCmd "cat $work/pass"
+SSLType IMAPS
+CertificateFile $ca
+
+IMAPAccount bob
+Host localhost
+Port $port
+User $other
+PassCmd "cat $work/other-pass"
+SSLType IMAPS
+CertificateFile $ca
+
+IMAPStore from
+Account alice
+
+IMAPStore to
+Account bob
+
+Channel copy
+Far :from:INBOX
+Near :to:INBOX
+Sync Pull
+SyncState $work/state/
+CFG
+
+measure() {
+  if ! /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1; then
+    echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
+  fi
+  tail -n 1 "$work/time"
+}
+
+coffer=(target/release/coffer --vault "$work/vault" --passphrase-file "$work/passphrase")
+"${coffer[@]}" init > /dev/null
+"${coffer[@]}" account add bench --imap "$host:$port" --user "$user" \
+    --password-file "$work/pass" --ca-file "$ca" > /dev/null
+
+mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb <<< "$mb"
+co="$(measure "${coffer[@]}" seal --account bench --json)"; read -r co_s co_kb <<< "$co"
+summary="$(grep -v '^ *$' "$work/out" | tail -n 50)"
+exec {MAILBOX[1]}>&-
+
+python3 - "$mb_s" "$mb_kb" "$co_s" "$co_kb" "$messages" <<'PY'
+import sys
+mb_s, mb_kb, co_s, co_kb = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+print(f"mbsync IMAP->IMAP copy : {mb_s:7.2f} s  peak RSS {mb_kb/1024:7.1f} MiB")
+print(f"coffer seal (verified) : {co_s:7.2f} s  peak RSS {co_kb/1024:7.1f} MiB")
+ratio = co_s / mb_s if mb_s else float("inf")
+print(f"ratio coffer/mbsync: {ratio:.3f}  (target <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'}); "
+      f"RSS target <= 200 MB: {'met' if co_kb/1024 <= 200 else 'NOT met'}")
+PY
+echo "coffer's summary:"; echo "$summary" | tail -n 20
