@@ -8,7 +8,8 @@
 //! * [`layout`] — the file names inside a vault directory;
 //! * [`Store`] — opening, keying and migrating the database;
 //! * [`migrations`] — the numbered schema migrations;
-//! * settings and vault metadata accessors on [`Store`].
+//! * settings and vault metadata accessors on [`Store`];
+//! * accounts ([`AccountRecord`]) and the sealing journal ([`JournalRow`]).
 
 // Tests may unwrap and index; the non-test build is linted in full.
 #![cfg_attr(
@@ -16,11 +17,15 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod accounts;
+mod journal;
 mod layout;
 mod meta;
 pub mod migrations;
 mod store;
 
+pub use accounts::{AccountError, AccountRecord, AccountSecurity};
+pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;
 pub use meta::VaultMeta;
 pub use migrations::MigrationError;

@@ -49,8 +49,41 @@ CREATE TABLE accounts (
 ) STRICT;
 ";
 
+/// Migration 3: the sealing journal (issue 4). One row per original message
+/// the safe path works on, keyed by where the original lives; the row is
+/// committed before every IMAP step, so a re-run after a crash knows what a
+/// previous run may have left on the server (an appended copy, a `\Deleted`
+/// flag) and converges without duplicates.
+const M3_SEAL_JOURNAL: &str = "
+CREATE TABLE seal_journal (
+    account         TEXT NOT NULL,
+    folder          TEXT NOT NULL,
+    uid_validity    INTEGER NOT NULL,
+    uid             INTEGER NOT NULL,
+    -- planned -> appended -> verified -> deleted; 'kept' when the server
+    -- cannot remove originals safely (no UIDPLUS), 'abandoned' when the
+    -- original vanished or the folder changed under us.
+    state           TEXT NOT NULL DEFAULT 'planned'
+                    CHECK (state IN ('planned', 'appended', 'verified', 'deleted', 'kept', 'abandoned')),
+    -- 64 hex digits once the original was fetched, '' before.
+    seal_id         TEXT NOT NULL DEFAULT '',
+    original_sha256 TEXT NOT NULL DEFAULT '',
+    original_size   INTEGER NOT NULL DEFAULT 0,
+    -- Where the sealed copy went (0 = not appended yet).
+    appended_uid_validity INTEGER NOT NULL DEFAULT 0,
+    appended_uid    INTEGER NOT NULL DEFAULT 0,
+    -- Why a row stopped short of 'deleted', for the user.
+    note            TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at      INTEGER NOT NULL DEFAULT (unixepoch()),
+    PRIMARY KEY (account, folder, uid_validity, uid)
+) STRICT;
+CREATE INDEX seal_journal_by_copy
+    ON seal_journal (account, folder, appended_uid_validity, appended_uid);
+";
+
 /// Every migration, in order.
-pub const MIGRATIONS: &[&str] = &[M1_VAULT_META_AND_SETTINGS, M2_ACCOUNTS];
+pub const MIGRATIONS: &[&str] = &[M1_VAULT_META_AND_SETTINGS, M2_ACCOUNTS, M3_SEAL_JOURNAL];
 
 /// The schema version this build creates and understands.
 // A handful of migrations: the cast cannot truncate.

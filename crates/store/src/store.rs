@@ -199,6 +199,15 @@ fn key_connection(conn: &Connection, key: &DatabaseKey) -> Result<(), StoreError
     Ok(())
 }
 
+/// Test fixtures elsewhere in the crate build old-schema databases with it.
+#[cfg(test)]
+pub(crate) fn key_connection_for_tests(
+    conn: &Connection,
+    key: &DatabaseKey,
+) -> Result<(), StoreError> {
+    key_connection(conn, key)
+}
+
 #[cfg(test)]
 mod tests {
     use coffer_core::MasterSecret;
@@ -303,7 +312,7 @@ mod tests {
             assert_eq!(migrations::version(&conn).unwrap(), 1);
         }
         let store = Store::open(&path, keys.database_key()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
         assert_eq!(store.setting("kept").unwrap().as_deref(), Some("yes"));
         store
             .conn()
