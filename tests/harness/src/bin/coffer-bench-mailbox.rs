@@ -55,7 +55,9 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let stored_bytes: u64 = corpus.iter().map(|m| m.bytes.len() as u64).sum();
-    let server = MailServer::builder().user(OTHER_USER, OTHER_PASSWORD).start()?;
+    let server = MailServer::builder()
+        .user(OTHER_USER, OTHER_PASSWORD)
+        .start()?;
     server.load_inbox(USER, &corpus)?;
     drop(corpus);
     // Let Dovecot index the maildir now, so neither contender pays for it.
