@@ -1,0 +1,66 @@
+//! UID STORE +FLAGS (\Deleted) on several originals in one command, and which the server confirmed.
+
+use std::collections::BTreeSet;
+
+use super::fetch_items::FetchItems;
+use super::uid_set::uid_set;
+use super::{ImapSession, timed};
+use crate::NetError;
+
+impl ImapSession {
+    /// Marks the messages `uids` of the selected folder `\Deleted` and
+    /// returns those the server confirms carry the flag now; a UID missing
+    /// from the answer no longer exists. Like
+    /// [`ImapSession::uid_store_deleted`], a server that accepts the command
+    /// without setting the flag on a message that exists is an error.
+    pub async fn uid_store_deleted_many(&mut self, uids: &[u32]) -> Result<Vec<u32>, NetError> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = uid_set(uids)?;
+        timed(self.limits, "marking messages deleted", async {
+            self.command(
+                "UID STORE",
+                &format!("UID STORE {set} +FLAGS.SILENT (\\Deleted)"),
+                super::command::ignore,
+            )
+            .await
+        })
+        .await?;
+        // Read the flags back: the confirmation, whether or not the flag was
+        // already there.
+        let mut deleted = BTreeSet::new();
+        let mut without = BTreeSet::new();
+        timed(self.limits, "checking messages' flags", async {
+            self.command(
+                "UID FETCH",
+                &format!("UID FETCH {set} (UID FLAGS)"),
+                |response| {
+                    if let Some(items) = FetchItems::read(response, false).transpose()?
+                        && let (Some(uid), Some(flags)) = (items.uid, items.flags)
+                        && uids.contains(&uid)
+                    {
+                        if flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted")) {
+                            deleted.insert(uid);
+                        } else {
+                            without.insert(uid);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .await
+        })
+        .await?;
+        if let Some(uid) = without.difference(&deleted).next() {
+            return Err(NetError::Refused {
+                command: "UID STORE",
+                reason: format!(
+                    "the server accepted it but did not set \\Deleted on UID {uid}; is the \
+                     folder open read-only?"
+                ),
+            });
+        }
+        Ok(deleted.into_iter().collect())
+    }
+}
