@@ -31,6 +31,17 @@ pub enum VaultError {
         "{0} has a key file but no database; move the key file away before recovering into this directory"
     )]
     KeyFileWithoutDatabase(PathBuf),
+    /// `account add` with a name already in use.
+    #[error("an account named {0:?} already exists (remove it first, or pick another name)")]
+    AccountExists(String),
+    /// No account by that name.
+    #[error("there is no account named {0:?} (see `coffer account list`)")]
+    NoSuchAccount(String),
+    /// No account was named and the vault does not have exactly one.
+    #[error(
+        "the vault has {0} accounts; name one with --account (add one with `coffer account add`)"
+    )]
+    AccountNeeded(usize),
     /// An export target already exists.
     #[error("{0} already exists; refusing to overwrite it")]
     WouldOverwrite(PathBuf),

@@ -11,16 +11,20 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod accounts;
 pub mod audit;
 mod error;
 mod files;
+mod folders;
 mod kdf;
 mod paths;
+pub mod seal;
 mod status;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testkit;
 mod vault;
 
+pub use accounts::{AccountInfo, AccountTest, NewAccount};
 pub use coffer_core as core;
 pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;

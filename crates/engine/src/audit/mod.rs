@@ -11,6 +11,7 @@ mod report;
 mod run;
 
 pub use html::render_html;
+pub(crate) use report::hex;
 pub use report::{
     AuditReport, Counts, Finding, FolderReport, ServerIdentity, Verification, VisibleMetadata,
 };

@@ -1,0 +1,248 @@
+//! The accounts a vault seals: add, list, test, remove; the connection settings the jobs use.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use coffer_net::{ImapConfig, ImapSession, Security};
+use coffer_store::{AccountError, AccountRecord, AccountSecurity};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::{Vault, VaultError};
+
+/// An account to add.
+pub struct NewAccount {
+    /// The name the user refers to it by (unique in the vault).
+    pub name: String,
+    /// IMAP host.
+    pub imap_host: String,
+    /// IMAP port.
+    pub imap_port: u16,
+    /// Login name.
+    pub username: String,
+    /// Login password: stored in the encrypted database only.
+    pub password: SecretString,
+    /// Transport security.
+    pub security: Security,
+    /// An extra CA certificate (PEM) to trust.
+    pub ca_file: Option<PathBuf>,
+    /// SMTP host and port, for sending.
+    pub smtp: Option<(String, u16)>,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("name", &self.name)
+            .field("imap_host", &self.imap_host)
+            .field("imap_port", &self.imap_port)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `account list` shows: everything but the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountInfo {
+    /// The account's name.
+    pub name: String,
+    /// IMAP host.
+    pub imap_host: String,
+    /// IMAP port.
+    pub imap_port: u16,
+    /// Login name.
+    pub username: String,
+    /// `tls`, `starttls` or `insecure_loopback`.
+    pub security: String,
+    /// The extra CA file, if any.
+    pub ca_file: Option<String>,
+    /// `HOST:PORT` of the SMTP server, if any.
+    pub smtp: Option<String>,
+    /// When it was added (Unix seconds).
+    pub created_at: i64,
+}
+
+/// What `account test` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountTest {
+    /// Whether the session runs over TLS.
+    pub tls: bool,
+    /// The server's capabilities after login.
+    pub capabilities: Vec<String>,
+    /// Whether originals can be removed safely (UIDPLUS).
+    pub uidplus: bool,
+    /// Every folder, selectable or not.
+    pub folders: Vec<String>,
+}
+
+/// Everything needed to open sessions for one account.
+pub(crate) struct Connection {
+    pub(crate) name: String,
+    pub(crate) imap: ImapConfig,
+    pub(crate) user: String,
+    pub(crate) password: SecretString,
+}
+
+impl Connection {
+    /// Logs in once.
+    pub(crate) async fn connect(&self) -> anyhow::Result<ImapSession> {
+        ImapSession::connect(&self.imap, &self.user, &self.password)
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to {}:{} for account {:?}",
+                    self.imap.host, self.imap.port, self.name
+                )
+            })
+    }
+}
+
+fn to_store(security: Security) -> AccountSecurity {
+    match security {
+        Security::Tls => AccountSecurity::Tls,
+        Security::StartTls => AccountSecurity::StartTls,
+        Security::InsecureLoopback => AccountSecurity::InsecureLoopback,
+    }
+}
+
+fn to_net(security: AccountSecurity) -> Security {
+    match security {
+        AccountSecurity::Tls => Security::Tls,
+        AccountSecurity::StartTls => Security::StartTls,
+        AccountSecurity::InsecureLoopback => Security::InsecureLoopback,
+    }
+}
+
+fn info(r: AccountRecord) -> AccountInfo {
+    AccountInfo {
+        security: r.security.as_str().to_owned(),
+        smtp: r.smtp.map(|(h, p)| format!("{h}:{p}")),
+        name: r.name,
+        imap_host: r.imap_host,
+        imap_port: r.imap_port,
+        username: r.username,
+        ca_file: r.ca_file,
+        created_at: r.created_at,
+    }
+}
+
+impl Vault {
+    /// Adds an account (password in the encrypted database). A name already
+    /// in use is [`VaultError::AccountExists`].
+    #[tracing::instrument(skip_all, fields(name = %account.name))]
+    pub fn add_account(&self, account: NewAccount) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !account.name.is_empty() && !account.name.chars().any(char::is_control),
+            "an account name must be non-empty, without control characters"
+        );
+        coffer_net::validate_argument("user name", &account.username)?;
+        let ca_file = match account.ca_file {
+            Some(path) => Some(
+                std::path::absolute(&path)
+                    .with_context(|| format!("resolving {}", path.display()))?
+                    .to_str()
+                    .context("the CA file's path is not valid UTF-8")?
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let record = AccountRecord {
+            name: account.name.clone(),
+            imap_host: account.imap_host,
+            imap_port: account.imap_port,
+            username: account.username,
+            password: account.password,
+            security: to_store(account.security),
+            ca_file,
+            smtp: account.smtp,
+            created_at: 0,
+        };
+        match self.store().add_account(&record) {
+            Err(AccountError::AlreadyExists(name)) => Err(VaultError::AccountExists(name).into()),
+            other => other.context("saving the account"),
+        }
+    }
+
+    /// Every account, without passwords.
+    pub fn accounts(&self) -> anyhow::Result<Vec<AccountInfo>> {
+        Ok(self
+            .store()
+            .accounts()
+            .context("reading the accounts")?
+            .into_iter()
+            .map(info)
+            .collect())
+    }
+
+    /// Removes an account; an unknown name is [`VaultError::NoSuchAccount`].
+    pub fn remove_account(&self, name: &str) -> anyhow::Result<()> {
+        if self
+            .store()
+            .remove_account(name)
+            .context("removing the account")?
+        {
+            Ok(())
+        } else {
+            Err(VaultError::NoSuchAccount(name.to_owned()).into())
+        }
+    }
+
+    /// Connects, logs in, lists folders and reads the capabilities.
+    pub async fn test_account(&self, name: &str) -> anyhow::Result<AccountTest> {
+        let conn = self.connection(Some(name))?;
+        let mut session = conn.connect().await?;
+        let capabilities = session
+            .capabilities()
+            .await
+            .context("reading capabilities")?;
+        let uidplus = session
+            .has_uidplus()
+            .await
+            .context("reading capabilities")?;
+        let folders = session
+            .list_folders()
+            .await
+            .context("listing folders")?
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        let tls = session.is_tls();
+        if let Err(error) = session.logout().await {
+            tracing::debug!(%error, "logout after account test failed");
+        }
+        Ok(AccountTest {
+            tls,
+            capabilities,
+            uidplus,
+            folders,
+        })
+    }
+
+    /// The settings of account `name`, or of the only account when `None`.
+    pub(crate) fn connection(&self, name: Option<&str>) -> anyhow::Result<Connection> {
+        let record = match name {
+            Some(name) => self
+                .store()
+                .account(name)
+                .context("reading the account")?
+                .ok_or_else(|| VaultError::NoSuchAccount(name.to_owned()))?,
+            None => {
+                let mut all = self.store().accounts().context("reading the accounts")?;
+                let count = all.len();
+                match all.pop() {
+                    Some(only) if count == 1 => only,
+                    _ => return Err(VaultError::AccountNeeded(count).into()),
+                }
+            }
+        };
+        let mut imap = ImapConfig::new(record.imap_host, record.imap_port);
+        imap.security = to_net(record.security);
+        imap.ca_file = record.ca_file.map(PathBuf::from);
+        Ok(Connection {
+            name: record.name,
+            imap,
+            user: record.username,
+            password: record.password,
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Sealing an account: every folder ends up holding only sealed copies, and nothing is lost.
+//!
+//! The safe path (`../shared/DESIGN.md`, "Sealing a folder"), per original:
+//! plan → fetch (`BODY.PEEK[]`) → seal → APPEND with the original's flags
+//! and INTERNALDATE → fetch the copy back, compare, decrypt, compare the
+//! original's SHA-256 → re-check UIDVALIDITY → `UID STORE +FLAGS (\Deleted)`
+//! → `UID EXPUNGE` of that UID only → confirm. A journal row is committed
+//! before each step ([`journal`]).
+//!
+//! Throughput comes from batches (one FETCH for many originals, one for
+//! their copies, one STORE and one UID EXPUNGE per batch; one journal
+//! transaction per step per batch) and a few workers with their own IMAP
+//! sessions. Memory is bounded by a budget of message bytes in flight,
+//! never by the size of a folder.
+//!
+//! * [`plan`] — list a folder, recognise this vault's seals, batch the rest;
+//! * [`worker`] — the safe path for one batch, on a worker's own session;
+//! * [`verify`] — checking a copy fetched back;
+//! * [`journal`] — the journal rows;
+//! * [`summary`] and [`progress`] — what the caller sees.
+
+mod journal;
+mod plan;
+mod progress;
+mod summary;
+mod verify;
+mod worker;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use tokio::sync::Semaphore;
+
+pub use progress::SealProgress;
+pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped, WouldSeal};
+
+use crate::Vault;
+
+/// How to run `seal`.
+#[derive(Debug, Clone)]
+pub struct SealOptions {
+    /// Folders to seal; empty means every selectable folder.
+    pub folders: Vec<String>,
+    /// Only plan and report; change nothing (no journal rows either).
+    pub dry_run: bool,
+    /// Originals larger than this are skipped with a reason.
+    pub max_message_bytes: u64,
+    /// Parallel IMAP sessions doing the work.
+    pub workers: usize,
+    /// Most originals in one batch.
+    pub batch_messages: usize,
+    /// Most bytes of originals in one batch (a larger message goes alone).
+    pub batch_bytes: u64,
+    /// Bytes of message data all workers may hold at once (a single
+    /// message larger than this still goes through, alone).
+    pub memory_budget_bytes: u64,
+}
+
+impl Default for SealOptions {
+    fn default() -> Self {
+        Self {
+            folders: Vec::new(),
+            dry_run: false,
+            // A sealed copy is at most ~1.55 × its original (padding and
+            // base64) and must be fetched back within the 64 MiB response
+            // limit (coffer_net::Limits).
+            max_message_bytes: 40 * 1024 * 1024,
+            workers: 3,
+            batch_messages: 100,
+            batch_bytes: 4 * 1024 * 1024,
+            memory_budget_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+/// Said once per run when originals cannot be removed.
+const NO_UIDPLUS: &str = "the server does not support UIDPLUS, so originals cannot be removed \
+                          safely (a bare EXPUNGE would also remove mail other clients marked \
+                          deleted): sealed copies were made and verified, and the plaintext \
+                          originals were KEPT on the server";
+
+impl Vault {
+    /// Seals every folder of `account` (or the only account), or those in
+    /// `options.folders`. Re-running converges: seals already there are
+    /// counted, never duplicated. Errors about one message or one folder
+    /// are in the summary; an `Err` means the run could not start or
+    /// plan (login, listing folders, the database).
+    #[tracing::instrument(skip_all, fields(account = account.unwrap_or("")))]
+    pub async fn seal(
+        &self,
+        account: Option<&str>,
+        options: &SealOptions,
+        mut progress: impl FnMut(SealProgress),
+    ) -> anyhow::Result<SealSummary> {
+        let started = Instant::now();
+        let conn = self.connection(account)?;
+        let mut session = conn.connect().await?;
+        let uidplus = session
+            .has_uidplus()
+            .await
+            .context("reading the server's capabilities")?;
+        let mut summary = SealSummary::new(&conn.name, options.dry_run, uidplus);
+        if !uidplus {
+            summary.warnings.push(NO_UIDPLUS.to_owned());
+        }
+        let folders = crate::folders::choose(&mut session, &options.folders).await?;
+        let journal = journal::Journal::new(self.store(), &conn.name);
+
+        let mut queue = VecDeque::new();
+        let (mut messages, mut bytes) = (0u64, 0u64);
+        for folder in &folders {
+            let planned = plan::plan_folder(
+                &mut session,
+                self.keys(),
+                &journal,
+                folder,
+                options,
+                &mut summary,
+            )
+            .await
+            .with_context(|| format!("planning folder {folder:?}"))?;
+            let to_seal: u64 = planned.batches.iter().map(|b| b.len() as u64).sum();
+            messages += to_seal;
+            bytes += planned
+                .batches
+                .iter()
+                .flatten()
+                .map(|i| i.size)
+                .sum::<u64>();
+            progress(SealProgress::FolderPlanned {
+                folder: folder.clone(),
+                to_seal,
+                already_sealed: summary.folder(folder).already_sealed,
+            });
+            let shared = Rc::new(planned.folder);
+            queue.extend(planned.batches.into_iter().map(|items| worker::Batch {
+                folder: Rc::clone(&shared),
+                items,
+            }));
+        }
+        if let Err(error) = session.logout().await {
+            tracing::debug!(%error, "logout after planning failed");
+        }
+        progress(SealProgress::Planned {
+            folders: folders.len(),
+            messages,
+            bytes,
+        });
+
+        if !options.dry_run && !queue.is_empty() {
+            let workers = options.workers.clamp(1, queue.len());
+            let memory_kib = u32::try_from(options.memory_budget_bytes / 1024)
+                .unwrap_or(u32::MAX)
+                .max(1024);
+            let shared = worker::Shared {
+                keys: self.keys(),
+                journal,
+                conn: &conn,
+                uidplus,
+                queue: RefCell::new(queue),
+                summary: RefCell::new(&mut summary),
+                progress: RefCell::new(&mut progress),
+                memory: Semaphore::new(memory_kib as usize),
+                memory_kib,
+            };
+            futures::future::join_all((0..workers).map(|_| worker::worker(&shared))).await;
+        }
+        summary.finish(started.elapsed().as_secs_f64());
+        Ok(summary)
+    }
+}

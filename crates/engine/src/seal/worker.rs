@@ -1,0 +1,486 @@
+//! A sealing worker: its own IMAP session, taking batches off the shared queue and walking each through the safe path.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+use anyhow::Context as _;
+use coffer_core::{InternalDate, SealInput, VaultKeys};
+use coffer_net::{FetchedMessage, ImapSession};
+use coffer_store::{JournalRow, JournalState};
+use sha2::{Digest as _, Sha256};
+use tokio::sync::Semaphore;
+
+use super::journal::{Journal, set};
+use super::plan::{FolderPlan, Item};
+use super::progress::SealProgress;
+use super::summary::SealSummary;
+use super::verify::{Appended, verify_copy};
+use crate::accounts::Connection;
+use crate::audit::hex;
+
+/// One batch of originals of one folder.
+pub(super) struct Batch {
+    pub(super) folder: Rc<FolderPlan>,
+    pub(super) items: Vec<Item>,
+}
+
+/// What the workers of one run share (all on one thread: `RefCell`s, and
+/// no borrow is ever held across an `.await`).
+pub(super) struct Shared<'a> {
+    pub(super) keys: &'a VaultKeys,
+    pub(super) journal: Journal<'a>,
+    pub(super) conn: &'a Connection,
+    pub(super) uidplus: bool,
+    pub(super) queue: RefCell<VecDeque<Batch>>,
+    pub(super) summary: RefCell<&'a mut SealSummary>,
+    pub(super) progress: RefCell<&'a mut dyn FnMut(SealProgress)>,
+    /// Bytes of message data in memory at once, in KiB permits.
+    pub(super) memory: Semaphore,
+    pub(super) memory_kib: u32,
+}
+
+/// The folder changed under us (UIDVALIDITY) or can no longer be opened:
+/// its remaining work stops, and nothing more in it is deleted.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct FolderChanged(String);
+
+/// A worker's session and the folder it has selected.
+struct Open {
+    session: ImapSession,
+    selected: Option<String>,
+}
+
+/// One original on its way through the safe path.
+struct Work<'b> {
+    item: &'b Item,
+    row: JournalRow,
+    size: u64,
+    sha256: [u8; 32],
+    /// Where its sealed copy is, and what was appended (None: a previous
+    /// run's copy).
+    copy: Option<(u32, Option<Appended>)>,
+}
+
+impl Shared<'_> {
+    fn emit(&self, event: SealProgress) {
+        (self.progress.borrow_mut())(event);
+    }
+
+    fn stopped(&self, folder: &str) -> bool {
+        self.summary.borrow_mut().folder(folder).stopped.is_some()
+    }
+
+    fn stop(&self, folder: &str, reason: &str) {
+        let first = self.summary.borrow_mut().stop(folder, reason);
+        if first {
+            self.emit(SealProgress::FolderStopped {
+                folder: folder.to_owned(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+}
+
+/// Takes batches until the queue is empty.
+pub(super) async fn worker(shared: &Shared<'_>) {
+    let mut open: Option<Open> = None;
+    loop {
+        let Some(batch) = shared.queue.borrow_mut().pop_front() else {
+            break;
+        };
+        let folder = batch.folder.name.clone();
+        let bytes: u64 = batch.items.iter().map(|i| i.size).sum();
+        if !shared.stopped(&folder) {
+            // Originals, their copies fetched back and the decrypted check
+            // overlap: about four times the batch's bytes at the peak.
+            let want = u32::try_from(bytes.saturating_mul(4) / 1024 + 256)
+                .unwrap_or(u32::MAX)
+                .min(shared.memory_kib);
+            // The semaphore is never closed; should it be, run unthrottled.
+            let _permit = shared.memory.acquire_many(want).await.ok();
+            shared.emit(SealProgress::BatchStarted {
+                folder: folder.clone(),
+                uids: batch.items.iter().map(|i| i.uid).collect(),
+            });
+            let mut done = HashSet::new();
+            if let Err(error) = run_batch(shared, &mut open, &batch, &mut done).await {
+                open = None;
+                settle_failure(shared, &mut open, &batch, &done, &error).await;
+            }
+        }
+        shared.emit(SealProgress::Progressed {
+            folder,
+            messages: batch.items.len() as u64,
+            bytes,
+        });
+    }
+    if let Some(o) = open
+        && let Err(error) = o.session.logout().await
+    {
+        tracing::debug!(%error, "logout after sealing failed");
+    }
+}
+
+/// After a batch failed: if the folder changed, stop it (not an error of
+/// ours); otherwise record the unfinished originals as failed.
+async fn settle_failure(
+    shared: &Shared<'_>,
+    open: &mut Option<Open>,
+    batch: &Batch,
+    done: &HashSet<u32>,
+    error: &anyhow::Error,
+) {
+    let folder = &batch.folder;
+    let changed = match error.downcast_ref::<FolderChanged>() {
+        Some(c) => Some(c.0.clone()),
+        None => match select(shared, open, folder).await {
+            Err(e) => e.downcast_ref::<FolderChanged>().map(|c| c.0.clone()),
+            Ok(_) => None,
+        },
+    };
+    if let Some(reason) = changed {
+        shared.stop(&folder.name, &reason);
+        return;
+    }
+    tracing::warn!(folder = %folder.name, error = format!("{error:#}"), "a sealing batch failed");
+    let mut summary = shared.summary.borrow_mut();
+    for item in batch.items.iter().filter(|i| !done.contains(&i.uid)) {
+        summary.fail(&folder.name, Some(item.uid), format!("{error:#}"));
+    }
+}
+
+/// Connects if needed and selects `folder`, checking its UIDVALIDITY.
+async fn select<'o>(
+    shared: &Shared<'_>,
+    open: &'o mut Option<Open>,
+    folder: &FolderPlan,
+) -> anyhow::Result<&'o mut ImapSession> {
+    let o = match open {
+        Some(o) => o,
+        None => open.insert(Open {
+            session: shared.conn.connect().await?,
+            selected: None,
+        }),
+    };
+    if o.selected.as_deref() != Some(folder.name.as_str()) {
+        o.selected = None;
+        let status = match o.session.select(&folder.name).await {
+            Ok(status) => status,
+            Err(e) => {
+                // Gone, or no longer selectable: the folder changed.
+                return Err(FolderChanged(format!(
+                    "the folder can no longer be opened ({e}); nothing more in it was touched"
+                ))
+                .into());
+            }
+        };
+        check_validity(folder, status.uid_validity)?;
+        o.selected = Some(folder.name.clone());
+    }
+    Ok(&mut o.session)
+}
+
+fn check_validity(folder: &FolderPlan, now: u32) -> Result<(), FolderChanged> {
+    if now == folder.uid_validity {
+        Ok(())
+    } else {
+        Err(FolderChanged(format!(
+            "its UIDVALIDITY changed from {} to {} (the folder was deleted and recreated, or \
+             the server renumbered it); stopped without deleting anything after the change — \
+             run seal again to seal what it holds now",
+            folder.uid_validity, now
+        )))
+    }
+}
+
+/// The safe path for one batch. Every original that reaches a final state
+/// is added to `done`; on error the rest are still on the server, untouched
+/// or with a verified copy beside them.
+async fn run_batch(
+    shared: &Shared<'_>,
+    open: &mut Option<Open>,
+    batch: &Batch,
+    done: &mut HashSet<u32>,
+) -> anyhow::Result<()> {
+    let folder = &batch.folder;
+    let name = folder.name.as_str();
+    let session = select(shared, open, folder).await?;
+
+    // Fetch the originals (BODY.PEEK: never sets \Seen).
+    let uids: Vec<u32> = batch.items.iter().map(|i| i.uid).collect();
+    let fetched = session
+        .uid_fetch_many(&uids)
+        .await
+        .with_context(|| format!("fetching originals in {name:?}"))?;
+    let mut bodies: HashMap<u32, FetchedMessage> =
+        fetched.into_iter().map(|m| (m.uid, m)).collect();
+
+    // The seal ids go into the journal before anything is appended.
+    let mut work: Vec<(Work<'_>, FetchedMessage)> = Vec::new();
+    let mut abandoned = Vec::new();
+    for item in &batch.items {
+        let mut row = shared
+            .journal
+            .planned(name, folder.uid_validity, item.uid, item.size);
+        let Some(message) = bodies.remove(&item.uid) else {
+            set(
+                &mut row,
+                JournalState::Abandoned,
+                "removed by another client before it was fetched",
+            );
+            abandoned.push(row);
+            shared.summary.borrow_mut().folder(name).vanished += 1;
+            done.insert(item.uid);
+            continue;
+        };
+        if !item.resume && has_flag(&message.flags, "\\Deleted") {
+            set(
+                &mut row,
+                JournalState::Abandoned,
+                "marked \\Deleted by another client",
+            );
+            abandoned.push(row);
+            shared.summary.borrow_mut().skip(
+                name,
+                item.uid,
+                item.size,
+                "marked \\Deleted by another client during the run; left for that client",
+            );
+            done.insert(item.uid);
+            continue;
+        }
+        let sha256: [u8; 32] = Sha256::digest(&message.body).into();
+        row.seal_id = coffer_core::seal::seal_id(shared.keys, &message.body).to_string();
+        row.original_sha256 = hex(&sha256);
+        row.original_size = message.body.len() as u64;
+        work.push((
+            Work {
+                item,
+                row,
+                size: message.body.len() as u64,
+                sha256,
+                copy: None,
+            },
+            message,
+        ));
+    }
+    shared
+        .journal
+        .write(abandoned.iter().chain(work.iter().map(|(w, _)| &w.row)))?;
+
+    // Seal and APPEND (or find the copy a previous run made).
+    for (w, message) in &mut work {
+        let body = std::mem::take(&mut message.body);
+        w.copy = match folder.claim(&w.row.seal_id) {
+            Some(uid) => Some((uid, None)),
+            None => match find_copy(session, folder, w).await? {
+                Some(uid) => Some((uid, None)),
+                None => append(shared, session, folder, w, message, &body).await?,
+            },
+        };
+        if w.copy.is_none() {
+            done.insert(w.item.uid);
+        }
+    }
+    work.retain(|(w, _)| w.copy.is_some());
+    for (w, _) in &mut work {
+        if let Some((uid, _)) = w.copy {
+            w.row.state = JournalState::Appended;
+            w.row.appended_uid_validity = folder.uid_validity;
+            w.row.appended_uid = uid;
+        }
+    }
+    shared.journal.write(work.iter().map(|(w, _)| &w.row))?;
+
+    // Fetch the copies back and verify each.
+    let copy_uids: Vec<u32> = work
+        .iter()
+        .filter_map(|(w, _)| w.copy.map(|c| c.0))
+        .collect();
+    let mut copies: HashMap<u32, FetchedMessage> = session
+        .uid_fetch_many(&copy_uids)
+        .await
+        .with_context(|| format!("fetching sealed copies back in {name:?}"))?
+        .into_iter()
+        .map(|m| (m.uid, m))
+        .collect();
+    let mut verified: Vec<Work<'_>> = Vec::new();
+    for (mut w, _) in work {
+        let Some((copy_uid, appended)) = w.copy else {
+            continue;
+        };
+        let outcome = match copies.remove(&copy_uid) {
+            Some(copy) => verify_copy(shared.keys, &copy.body, appended, &w.sha256),
+            None => Err("the sealed copy vanished before it could be verified".to_owned()),
+        };
+        match outcome {
+            Ok(()) => {
+                w.row.state = JournalState::Verified;
+                verified.push(w);
+            }
+            Err(reason) => {
+                shared.summary.borrow_mut().fail(
+                    name,
+                    Some(w.item.uid),
+                    format!("{reason}; the original was kept"),
+                );
+                done.insert(w.item.uid);
+            }
+        }
+    }
+    shared.journal.write(verified.iter().map(|w| &w.row))?;
+
+    if !shared.uidplus {
+        for w in &mut verified {
+            set(
+                &mut w.row,
+                JournalState::Kept,
+                "the server lacks UIDPLUS: original kept",
+            );
+            done.insert(w.item.uid);
+        }
+        shared.journal.write(verified.iter().map(|w| &w.row))?;
+        let mut summary = shared.summary.borrow_mut();
+        summary.folder(name).kept_originals += verified.len() as u64;
+        return Ok(());
+    }
+
+    // Re-check UIDVALIDITY, then remove exactly these originals.
+    let originals: Vec<u32> = verified.iter().map(|w| w.item.uid).collect();
+    if originals.is_empty() {
+        return Ok(());
+    }
+    let status = session
+        .select(name)
+        .await
+        .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
+    check_validity(folder, status.uid_validity)?;
+    let marked: HashSet<u32> = session
+        .uid_store_deleted_many(&originals)
+        .await
+        .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?
+        .into_iter()
+        .collect();
+    let marked_list: Vec<u32> = marked.iter().copied().collect();
+    let left: HashSet<u32> = session
+        .uid_expunge_many(&marked_list)
+        .await
+        .with_context(|| format!("removing sealed originals in {name:?}"))?
+        .into_iter()
+        .collect();
+    let mut summary = shared.summary.borrow_mut();
+    for w in &mut verified {
+        let uid = w.item.uid;
+        done.insert(uid);
+        if !marked.contains(&uid) {
+            set(
+                &mut w.row,
+                JournalState::Abandoned,
+                "removed or moved by another client after it was sealed",
+            );
+            summary.folder(name).vanished += 1;
+        } else if left.contains(&uid) {
+            summary.fail(
+                name,
+                Some(uid),
+                "still there after UID EXPUNGE (its verified sealed copy is beside it)",
+            );
+        } else {
+            set(&mut w.row, JournalState::Deleted, "");
+            summary.folder(name).sealed += 1;
+            summary.bytes_sealed += w.size;
+        }
+    }
+    drop(summary);
+    shared.journal.write(verified.iter().map(|w| &w.row))?;
+    Ok(())
+}
+
+/// A copy a previous run may have appended after this run's plan was made
+/// (the journal has its seal id but no verified copy): look it up by header.
+async fn find_copy(
+    session: &mut ImapSession,
+    folder: &FolderPlan,
+    w: &Work<'_>,
+) -> anyhow::Result<Option<u32>> {
+    let Some(prior) = &w.item.prior_seal_id else {
+        return Ok(None);
+    };
+    if prior != &w.row.seal_id {
+        return Ok(None);
+    }
+    let found = session
+        .uid_search_header("X-Coffer-Seal-Id", prior)
+        .await
+        .context("looking for a sealed copy from a previous run")?;
+    // Whatever is found is verified below like a fresh copy.
+    Ok(folder.claim_any(&found))
+}
+
+/// Seals `body` and APPENDs it with the original's flags and INTERNALDATE.
+/// `Ok(None)` when this original cannot be sealed (recorded as skipped).
+async fn append(
+    shared: &Shared<'_>,
+    session: &mut ImapSession,
+    folder: &FolderPlan,
+    w: &Work<'_>,
+    message: &FetchedMessage,
+    body: &[u8],
+) -> anyhow::Result<Option<(u32, Option<Appended>)>> {
+    let name = folder.name.as_str();
+    let flags: Vec<String> = message
+        .flags
+        .iter()
+        .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
+        // A resumed original carries the \Deleted this vault set.
+        .filter(|f| !(w.item.resume && f.eq_ignore_ascii_case("\\Deleted")))
+        .cloned()
+        .collect();
+    let skip = |reason: String| {
+        shared
+            .summary
+            .borrow_mut()
+            .skip(name, w.item.uid, w.size, reason);
+        Ok(None)
+    };
+    let internaldate = match InternalDate::new(message.internaldate, 0) {
+        Ok(d) => d,
+        Err(e) => return skip(format!("its INTERNALDATE cannot be sealed: {e}")),
+    };
+    let input = SealInput {
+        folder: name,
+        flags: &flags,
+        internaldate,
+        original: body,
+    };
+    let sealed = match coffer_core::seal(shared.keys, &input, &mut rand::rngs::OsRng) {
+        Ok(s) => s,
+        Err(e) => return skip(e.to_string()),
+    };
+    let appended = Appended::of(&sealed);
+    let placed = session
+        .append(name, &flags, message.internaldate, &sealed)
+        .await
+        .with_context(|| format!("appending a sealed copy to {name:?}"))?;
+    drop(sealed);
+    let uid = match placed {
+        Some(p) => {
+            check_validity(folder, p.uid_validity)?;
+            p.uid
+        }
+        None => session
+            .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
+            .await
+            .context("locating the appended copy")?
+            .last()
+            .copied()
+            .context("the server accepted the sealed copy but cannot find it")?,
+    };
+    Ok(Some((uid, Some(appended))))
+}
+
+fn has_flag(flags: &[String], flag: &str) -> bool {
+    flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+}

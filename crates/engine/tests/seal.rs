@@ -1,0 +1,476 @@
+//! `Vault::seal` in process against a real Dovecot: the safe path end to end,
+//! idempotent re-runs, dry runs, folders changing under a run, other clients
+//! working meanwhile, no UIDPLUS, size limits and forged seals.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use coffer_core::seal::{InternalDate, SealInput, testkit};
+use coffer_core::{Authenticity, SecretString};
+use coffer_engine::net::Security;
+use coffer_engine::seal::{Outcome, SealOptions, SealProgress, SealSummary};
+use coffer_engine::{KdfPolicy, NewAccount, Vault};
+use coffer_harness::{MailServer, PASSWORD, StoredMessage, USER};
+
+const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE \
+     IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE CONDSTORE QRESYNC \
+     ESEARCH SEARCHRES LIST-STATUS BINARY MOVE SPECIAL-USE";
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    server: MailServer,
+    vault: Vault,
+}
+
+impl Setup {
+    fn new() -> Self {
+        Self::with(MailServer::start().unwrap())
+    }
+
+    fn with(server: MailServer) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let (vault, _) = Vault::create(
+            &tmp.path().join("vault"),
+            &SecretString::from("vault pass"),
+            KdfPolicy::weak_for_tests(),
+        )
+        .unwrap();
+        vault
+            .add_account(NewAccount {
+                name: "test".into(),
+                imap_host: server.host().into(),
+                imap_port: server.imaps_port(),
+                username: USER.into(),
+                password: SecretString::from(PASSWORD),
+                security: Security::Tls,
+                ca_file: Some(server.ca_file()),
+                smtp: None,
+            })
+            .unwrap();
+        Self {
+            _tmp: tmp,
+            server,
+            vault,
+        }
+    }
+
+    fn put(&self, folder: &str, eml: &[u8], flags: &[&str], date: &str) {
+        self.server
+            .append(USER, PASSWORD, folder, eml, flags, Some(date))
+            .unwrap();
+    }
+
+    fn contents(&self, folder: &str) -> Vec<StoredMessage> {
+        self.server.mailbox_contents(USER, folder).unwrap()
+    }
+
+    fn seal(&self, options: &SealOptions, hook: impl FnMut(SealProgress)) -> SealSummary {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(self.vault.seal(None, options, hook))
+            .unwrap()
+    }
+
+    fn doveadm(&self, args: &[&str]) {
+        let out = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.server.dir().join("dovecot.conf"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "doveadm {args:?}: {out:?}");
+    }
+}
+
+fn options() -> SealOptions {
+    SealOptions {
+        batch_messages: 3,
+        ..SealOptions::default()
+    }
+}
+
+fn eml(i: usize, body_bytes: usize) -> Vec<u8> {
+    let mut m = format!(
+        "From: Sender {i} <s{i}@example.org>\r\nTo: alice@example.test\r\nSubject: private {i}\r\n\
+         Message-ID: <m{i}@example.org>\r\n\r\n"
+    )
+    .into_bytes();
+    let line = b"The quick brown fox jumps over the lazy dog, privately. 0123456789\r\n";
+    while m.len() < body_bytes + 120 && body_bytes > 0 {
+        m.extend_from_slice(line);
+    }
+    m
+}
+
+fn sorted(flags: &[String]) -> Vec<String> {
+    let mut f: Vec<String> = flags
+        .iter()
+        .filter(|f| f.as_str() != "\\Recent")
+        .cloned()
+        .collect();
+    f.sort();
+    f
+}
+
+/// Checks that `folder` holds exactly sealed copies of `originals`
+/// (bytes, flags, INTERNALDATE), each verified as this vault's.
+fn assert_sealed_copies_of(setup: &Setup, folder: &str, originals: &[StoredMessage]) {
+    let now = setup.contents(folder);
+    assert_eq!(now.len(), originals.len(), "{folder}: message count");
+    let mut want: BTreeMap<Vec<u8>, &StoredMessage> =
+        originals.iter().map(|m| (m.bytes.clone(), m)).collect();
+    for copy in &now {
+        let opened = coffer_core::open(setup.vault.keys(), &copy.bytes)
+            .unwrap_or_else(|e| panic!("{folder} UID {} is not a seal: {e}", copy.uid));
+        assert_eq!(opened.authenticity, Authenticity::Verified);
+        assert_eq!(opened.manifest.folder, folder);
+        let original = want
+            .remove(&opened.original)
+            .unwrap_or_else(|| panic!("{folder}: a seal of an unknown original"));
+        assert_eq!(
+            sorted(&copy.flags),
+            sorted(&original.flags),
+            "{folder}: flags"
+        );
+        assert_eq!(copy.internaldate, original.internaldate, "{folder}: date");
+        assert_eq!(
+            opened.manifest.internaldate.unix_seconds(),
+            original.internaldate
+        );
+    }
+    assert!(want.is_empty(), "{folder}: originals without a seal");
+}
+
+#[test]
+fn every_folder_ends_up_sealed_and_a_rerun_changes_nothing() {
+    let s = Setup::new();
+    let folders = ["INBOX", "Work/Projects", "Ärchiv/Čeština 2024"];
+    for f in &folders[1..] {
+        s.server.create_folder(USER, f).unwrap();
+    }
+    let sizes = [0, 10, 3_000, 70_000, 1_200_000];
+    let flag_sets: [&[&str]; 4] = [
+        &[],
+        &["\\Seen"],
+        &["\\Flagged", "$Label1"],
+        &["\\Answered", "\\Seen"],
+    ];
+    let mut n = 0;
+    for (fi, folder) in folders.iter().enumerate() {
+        for (si, size) in sizes.iter().enumerate() {
+            n += 1;
+            let date = format!("{:02}-Feb-2024 10:{:02}:00 +0000", fi + 1, si);
+            s.put(folder, &eml(n, *size), flag_sets[(fi + si) % 4], &date);
+        }
+    }
+    // One large message (20 MB body) among them.
+    s.put(
+        "INBOX",
+        &eml(999, 20_000_000),
+        &[],
+        "05-Mar-2024 08:00:00 +0000",
+    );
+    let before: BTreeMap<&str, Vec<StoredMessage>> =
+        folders.iter().map(|f| (*f, s.contents(f))).collect();
+
+    // A dry run lists everything and changes nothing.
+    let dry = s.seal(
+        &SealOptions {
+            dry_run: true,
+            ..options()
+        },
+        |_| {},
+    );
+    assert_eq!(dry.would_seal.len(), 16);
+    assert_eq!(dry.outcome(), Outcome::Complete);
+    for f in folders {
+        assert_eq!(s.contents(f), before[f], "dry run changed {f}");
+    }
+
+    let mut progressed = 0;
+    let summary = s.seal(&options(), |p| {
+        if let SealProgress::Progressed { messages, .. } = p {
+            progressed += messages;
+        }
+    });
+    assert_eq!(summary.failed, vec![], "{summary:#?}");
+    assert_eq!(summary.sealed, 16, "{summary:#?}");
+    assert_eq!(summary.outcome(), Outcome::Complete);
+    assert_eq!(progressed, 16);
+    for f in folders {
+        assert_sealed_copies_of(&s, f, &before[f]);
+        // \Seen was never added to unread mail.
+        let unread_before = before[f]
+            .iter()
+            .filter(|m| !m.flags.contains(&"\\Seen".into()))
+            .count();
+        let unread_after = s
+            .contents(f)
+            .iter()
+            .filter(|m| !m.flags.contains(&"\\Seen".into()))
+            .count();
+        assert_eq!(unread_before, unread_after, "{f}");
+    }
+
+    // Re-running: everything is already sealed, nothing moves.
+    let sealed_state: BTreeMap<&str, Vec<StoredMessage>> =
+        folders.iter().map(|f| (*f, s.contents(f))).collect();
+    let again = s.seal(&options(), |_| {});
+    assert_eq!((again.sealed, again.already_sealed), (0, 16), "{again:#?}");
+    assert_eq!(again.outcome(), Outcome::Complete);
+    for f in folders {
+        assert_eq!(s.contents(f), sealed_state[f], "re-run changed {f}");
+    }
+    let counts = s.vault.store().journal_counts("test").unwrap();
+    assert_eq!(counts, vec![(coffer_store::JournalState::Deleted, 16)]);
+}
+
+#[test]
+fn a_folder_recreated_mid_run_stops_and_loses_nothing() {
+    let s = Setup::new();
+    s.server.create_folder(USER, "Box").unwrap();
+    for i in 0..9 {
+        s.put("Box", &eml(i, 200), &[], "01-Feb-2024 10:00:00 +0000");
+        s.put(
+            "INBOX",
+            &eml(100 + i, 200),
+            &["\\Seen"],
+            "01-Feb-2024 10:00:00 +0000",
+        );
+    }
+    let inbox = s.contents("INBOX");
+    let newcomers: Vec<Vec<u8>> = (0..3).map(|i| eml(500 + i, 100)).collect();
+    let mut fired = false;
+    let summary = s.seal(
+        &SealOptions {
+            workers: 1,
+            ..options()
+        },
+        |p| {
+            if let SealProgress::Progressed { folder, .. } = p
+                && folder == "Box"
+                && !fired
+            {
+                fired = true;
+                s.server.delete_folder(USER, "Box").unwrap();
+                s.server.create_folder(USER, "Box").unwrap();
+                for m in &newcomers {
+                    s.server.deliver(USER, "Box", m).unwrap();
+                }
+            }
+        },
+    );
+    assert!(fired);
+    let stopped = summary.folders["Box"].stopped.clone().expect("Box stopped");
+    assert!(stopped.contains("UIDVALIDITY"), "{stopped}");
+    assert_eq!(summary.outcome(), Outcome::Incomplete, "{summary:#?}");
+    // The new folder's mail is untouched plaintext.
+    let now: Vec<Vec<u8>> = s.contents("Box").into_iter().map(|m| m.bytes).collect();
+    for m in &newcomers {
+        assert!(
+            now.contains(m),
+            "a message delivered after the change was lost"
+        );
+    }
+    assert_sealed_copies_of(&s, "INBOX", &inbox);
+}
+
+#[test]
+fn other_clients_deleting_moving_and_flagging_during_a_run_lose_nothing() {
+    let s = Setup::new();
+    s.server.create_folder(USER, "Archive").unwrap();
+    for i in 0..12 {
+        s.put("INBOX", &eml(i, 500), &[], "01-Feb-2024 10:00:00 +0000");
+    }
+    // Marked \Deleted by another client before the run: never ours to expunge.
+    s.put(
+        "INBOX",
+        &eml(77, 100),
+        &["\\Deleted"],
+        "01-Feb-2024 10:00:00 +0000",
+    );
+    let before = s.contents("INBOX");
+    let marked = before
+        .iter()
+        .find(|m| m.flags.contains(&"\\Deleted".into()))
+        .unwrap()
+        .clone();
+    let mut fired = false;
+    let summary = s.seal(
+        &SealOptions {
+            workers: 2,
+            batch_messages: 2,
+            ..options()
+        },
+        |p| {
+            if let SealProgress::BatchStarted { folder, .. } = p
+                && folder == "INBOX"
+                && !fired
+            {
+                fired = true;
+                // UIDs 7..12 are still plaintext: flag one, move one,
+                // delete one (expunged by the other client itself), and
+                // mark one \Deleted without expunging.
+                s.doveadm(&[
+                    "flags",
+                    "add",
+                    "-u",
+                    USER,
+                    "\\Flagged",
+                    "mailbox",
+                    "INBOX",
+                    "uid",
+                    "9",
+                ]);
+                s.doveadm(&[
+                    "move", "-u", USER, "Archive", "mailbox", "INBOX", "uid", "10",
+                ]);
+                s.doveadm(&["expunge", "-u", USER, "mailbox", "INBOX", "uid", "11"]);
+                s.doveadm(&[
+                    "flags",
+                    "add",
+                    "-u",
+                    USER,
+                    "\\Deleted",
+                    "mailbox",
+                    "INBOX",
+                    "uid",
+                    "12",
+                ]);
+            }
+        },
+    );
+    assert!(fired);
+    assert!(summary.failed.is_empty(), "{summary:#?}");
+    let inbox = s.contents("INBOX");
+    // The pre-marked message and the one marked during the run are still
+    // there, as they were (plaintext, \Deleted): we never expunged them.
+    for uid in [marked.uid, 12] {
+        let m = inbox
+            .iter()
+            .find(|m| m.uid == uid)
+            .unwrap_or_else(|| panic!("UID {uid} expunged"));
+        assert!(m.flags.contains(&"\\Deleted".into()));
+        assert!(coffer_core::open(s.vault.keys(), &m.bytes).is_err());
+    }
+    // Everything else is sealed; the moved message is in Archive, where a
+    // second run seals it.
+    let archive = s.contents("Archive");
+    assert_eq!(archive.len(), 1);
+    let expunged = before.iter().find(|m| m.uid == 11).unwrap();
+    let mut originals_left = 0;
+    for m in &before {
+        if m.uid == 11 || m.uid == 12 || m.uid == marked.uid {
+            continue;
+        }
+        let in_archive = archive.iter().any(|a| a.bytes == m.bytes);
+        let sealed = inbox.iter().any(|c| {
+            coffer_core::open(s.vault.keys(), &c.bytes).is_ok_and(|o| o.original == m.bytes)
+        });
+        assert!(in_archive || sealed, "UID {} was lost", m.uid);
+        originals_left += usize::from(in_archive);
+    }
+    assert_eq!(originals_left, 1);
+    assert!(!inbox.iter().any(|c| c.bytes == expunged.bytes));
+    let again = s.seal(&options(), |_| {});
+    assert!(again.failed.is_empty(), "{again:#?}");
+    assert!(coffer_core::open(s.vault.keys(), &s.contents("Archive")[0].bytes).is_ok());
+}
+
+#[test]
+fn without_uidplus_copies_are_made_and_originals_kept() {
+    let s = Setup::with(
+        MailServer::builder()
+            .dovecot_config(NO_UIDPLUS)
+            .start()
+            .unwrap(),
+    );
+    for i in 0..4 {
+        s.put("INBOX", &eml(i, 300), &[], "01-Feb-2024 10:00:00 +0000");
+    }
+    let before = s.contents("INBOX");
+    let summary = s.seal(&options(), |_| {});
+    assert!(!summary.uidplus);
+    assert_eq!(summary.kept_originals, 4, "{summary:#?}");
+    assert_eq!(summary.sealed, 0);
+    assert_eq!(summary.outcome(), Outcome::Incomplete);
+    assert!(summary.warnings.iter().any(|w| w.contains("UIDPLUS")));
+    let now = s.contents("INBOX");
+    assert_eq!(now.len(), 8);
+    for m in &before {
+        assert!(now.iter().any(|n| n.bytes == m.bytes), "original kept");
+    }
+    // A re-run makes no second copy.
+    let again = s.seal(&options(), |_| {});
+    assert_eq!(s.contents("INBOX").len(), 8, "{again:#?}");
+    assert_eq!(again.kept_originals, 4);
+}
+
+#[test]
+fn oversized_messages_are_skipped_and_forgeries_are_not_ours() {
+    let s = Setup::new();
+    s.put("INBOX", &eml(1, 300), &[], "01-Feb-2024 10:00:00 +0000");
+    s.put("INBOX", &eml(2, 200_000), &[], "01-Feb-2024 10:00:00 +0000");
+    let original = eml(3, 100);
+    let flags: Vec<String> = Vec::new();
+    let forged = testkit::forge(
+        &[s.vault.keys().recipient()],
+        &SealInput {
+            folder: "INBOX",
+            flags: &flags,
+            internaldate: InternalDate::new(1_706_781_600, 0).unwrap(),
+            original: &original,
+        },
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    s.server.deliver(USER, "INBOX", &forged).unwrap();
+    let summary = s.seal(
+        &SealOptions {
+            max_message_bytes: 100_000,
+            ..options()
+        },
+        |_| {},
+    );
+    assert_eq!(summary.sealed, 1, "{summary:#?}");
+    assert_eq!(summary.already_sealed, 0);
+    assert_eq!(summary.skipped.len(), 1);
+    assert!(summary.skipped[0].reason.contains("size limit"));
+    assert_eq!(summary.not_ours.len(), 1);
+    assert!(summary.not_ours[0].reason.contains("forged"));
+    assert_eq!(summary.outcome(), Outcome::Incomplete);
+    let now = s.contents("INBOX");
+    assert!(
+        now.iter().any(|m| m.bytes == forged),
+        "the forgery was deleted"
+    );
+    assert!(
+        now.iter().any(|m| m.bytes == eml(2, 200_000)),
+        "the large one"
+    );
+}
+
+/// The seal path's journal survives: a vault reopened sees the rows.
+#[test]
+fn accounts_are_listed_without_passwords_and_removed() {
+    let s = Setup::new();
+    let list = s.vault.accounts().unwrap();
+    assert_eq!(list.len(), 1);
+    let json = serde_json::to_string(&list).unwrap();
+    assert!(!json.contains(PASSWORD));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let test = rt.block_on(s.vault.test_account("test")).unwrap();
+    assert!(test.uidplus && test.tls);
+    assert!(test.folders.contains(&"INBOX".to_owned()));
+    s.vault.remove_account("test").unwrap();
+    assert!(s.vault.remove_account("test").is_err());
+    let _: PathBuf = s.server.ca_file();
+}
