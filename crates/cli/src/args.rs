@@ -11,7 +11,10 @@ Exit codes:
   1  refused: wrong passphrase, a vault or file already exists, a mistyped
      recovery key or confirmation, passphrases that do not match
   2  error: unreadable or damaged key file or database, I/O failure, bad usage
-`coffer audit`: 0 everything sealed, 1 something is not, 2 the audit failed.";
+`coffer audit`: 0 everything sealed, 1 something is not, 2 the audit failed.
+`coffer seal`: 0 everything sealed, 1 something left unsealed for a reason
+shown (no UIDPLUS, a folder's UIDVALIDITY changed, seals this vault did not
+make, skipped messages), 2 errors.";
 
 /// Coffer keeps an IMAP mailbox sealed: the provider stores only ciphertext,
 /// you keep reading, searching and sending mail.
@@ -84,6 +87,19 @@ pub enum Command {
     /// message, or --sample N, and check it is genuine. Exit status: 0 all
     /// sealed, 1 something is not, 2 the audit failed.
     Audit(crate::audit::AuditArgs),
+
+    /// Manage the IMAP accounts the vault seals (passwords are stored in
+    /// the encrypted vault database, nowhere else).
+    Account {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::AccountCommand,
+    },
+
+    /// Seal every folder of an account: each message is sealed, appended,
+    /// fetched back and verified before its plaintext original is removed.
+    /// Safe to re-run (already sealed mail is counted, never duplicated).
+    Seal(crate::commands::SealArgs),
 
     /// The vault's age identity.
     Identity {

@@ -1,9 +1,11 @@
 //! Runs a parsed command line against the engine: one file per subcommand.
 
+mod account;
 mod identity;
 mod init;
 mod passwd;
 mod recover;
+mod seal;
 mod status;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use coffer_engine::{KdfPolicy, Vault};
+
+pub use account::AccountCommand;
+pub use seal::SealArgs;
 
 use crate::args::{Cli, Command, IdentityCommand};
 use crate::passphrase;
@@ -36,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Identity {
             command: IdentityCommand::Export { output },
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
+        Command::Account { command } => account::run(&vault_dir, pass_file, command),
+        Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
         Command::Audit(args) => return audit(&args, cli.vault.is_some(), &vault_dir, pass_file),
     }?;
     Ok(ExitCode::SUCCESS)
@@ -68,6 +75,15 @@ fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
         None => coffer_engine::default_vault_dir()
             .context("finding the default vault directory (no home directory?); pass --vault DIR"),
     }
+}
+
+/// A single-threaded async runtime: the jobs interleave their IMAP
+/// sessions on one thread (the I/O, not the CPU, is the cost).
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Asks for the passphrase and unlocks the vault in `dir`.

@@ -1,0 +1,148 @@
+//! `coffer account add|list|test|remove`: the IMAP accounts a vault seals.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use coffer_engine::NewAccount;
+use coffer_engine::net::Security;
+
+use crate::audit::{parse_host_port, read_password_file};
+
+/// `coffer account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account; its password is stored only inside the encrypted vault database.
+    Add(AddArgs),
+    /// List the accounts (never their passwords).
+    List {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect, log in, list folders and show the server's capabilities.
+    Test {
+        /// The account.
+        name: String,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account from the vault (nothing on the server changes).
+    Remove {
+        /// The account.
+        name: String,
+    },
+}
+
+/// Options of `coffer account add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A name for the account.
+    pub name: String,
+    /// The IMAP server, as HOST:PORT (IMAPS unless --starttls).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub imap: String,
+    /// The login name.
+    #[arg(long)]
+    pub user: String,
+    /// A file whose first line is the password (read once, then stored in the vault).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// Also trust this CA certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Connect in plaintext and upgrade with STARTTLS (refused if the server does not).
+    #[arg(long, conflicts_with = "insecure_loopback")]
+    pub starttls: bool,
+    /// No TLS at all; only allowed to a loopback address (local test servers).
+    #[arg(long)]
+    pub insecure_loopback: bool,
+    /// The SMTP server for sending, as HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
+}
+
+/// Runs an account subcommand.
+pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    match command {
+        AccountCommand::Add(args) => {
+            let (imap_host, imap_port) = parse_host_port(&args.imap)?;
+            let smtp = args.smtp.as_deref().map(parse_host_port).transpose()?;
+            let security = if args.insecure_loopback {
+                Security::InsecureLoopback
+            } else if args.starttls {
+                Security::StartTls
+            } else {
+                Security::Tls
+            };
+            let name = args.name.clone();
+            vault.add_account(NewAccount {
+                name: args.name,
+                imap_host,
+                imap_port,
+                username: args.user,
+                password: read_password_file(&args.password_file)?,
+                security,
+                ca_file: args.ca_file,
+                smtp,
+            })?;
+            println!("added account {name:?}");
+        }
+        AccountCommand::List { json } => {
+            let accounts = vault.accounts()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&accounts).context("writing JSON")?
+                );
+            } else if accounts.is_empty() {
+                println!("no accounts (add one with `coffer account add`)");
+            } else {
+                for a in accounts {
+                    println!(
+                        "{}\t{}@{}:{}\t{}{}",
+                        a.name,
+                        a.username,
+                        a.imap_host,
+                        a.imap_port,
+                        a.security,
+                        a.smtp.map(|s| format!("\tsmtp {s}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        AccountCommand::Test { name, json } => {
+            let runtime = super::runtime()?;
+            let test = runtime.block_on(vault.test_account(&name))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&test).context("writing JSON")?
+                );
+            } else {
+                println!("login ok ({})", if test.tls { "TLS" } else { "no TLS" });
+                println!(
+                    "UIDPLUS: {}",
+                    if test.uidplus {
+                        "yes (originals can be removed safely)"
+                    } else {
+                        "NO — sealing will keep the plaintext originals"
+                    }
+                );
+                println!("capabilities: {}", test.capabilities.join(" "));
+                println!(
+                    "folders ({}): {}",
+                    test.folders.len(),
+                    test.folders.join(", ")
+                );
+            }
+        }
+        AccountCommand::Remove { name } => {
+            vault.remove_account(&name)?;
+            println!("removed account {name:?}");
+        }
+    }
+    Ok(())
+}

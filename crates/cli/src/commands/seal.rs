@@ -1,0 +1,154 @@
+//! `coffer seal`: seal every folder of an account, with a progress bar and a summary.
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+use coffer_engine::seal::{Outcome, SealOptions, SealProgress, SealSummary};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Options of `coffer seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The account (optional when the vault has exactly one).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Seal only this folder (repeatable). Default: every folder.
+    #[arg(long = "folder", value_name = "FOLDER")]
+    pub folders: Vec<String>,
+    /// List what would be sealed; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print a machine-readable summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip originals larger than this many bytes [default: 40 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<u64>,
+    /// Parallel IMAP connections [default: 3].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+}
+
+/// Runs `coffer seal`: exit status 0 all sealed, 1 something left unsealed
+/// for a reason shown, 2 errors.
+pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> anyhow::Result<ExitCode> {
+    let vault = super::unlock(dir, pass_file)?;
+    let defaults = SealOptions::default();
+    let options = SealOptions {
+        folders: args.folders.clone(),
+        dry_run: args.dry_run,
+        max_message_bytes: args.max_message_size.unwrap_or(defaults.max_message_bytes),
+        workers: args.workers.unwrap_or(defaults.workers),
+        ..defaults
+    };
+    let mut bar = Bar::new();
+    let runtime = super::runtime()?;
+    let summary =
+        runtime.block_on(vault.seal(args.account.as_deref(), &options, |p| bar.update(p)))?;
+    bar.bar.finish_and_clear();
+    report(&summary, args.json)?;
+    Ok(match summary.outcome() {
+        Outcome::Complete => ExitCode::SUCCESS,
+        Outcome::Incomplete => ExitCode::from(1),
+        Outcome::Failed => ExitCode::from(2),
+    })
+}
+
+/// The progress bar: bytes drive it, the message count rides in its text.
+struct Bar {
+    bar: ProgressBar,
+    done: u64,
+    total: u64,
+}
+
+impl Bar {
+    fn new() -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes}  {binary_bytes_per_sec}  ETA {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_message("planning");
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Self {
+            bar,
+            done: 0,
+            total: 0,
+        }
+    }
+
+    fn update(&mut self, p: SealProgress) {
+        match p {
+            SealProgress::FolderPlanned { folder, .. } => {
+                self.bar.set_message(format!("planning {folder}"));
+            }
+            SealProgress::Planned {
+                messages, bytes, ..
+            } => {
+                self.total = messages;
+                self.bar.set_length(bytes);
+                self.bar.reset_eta();
+                self.bar.set_message(format!("0/{messages} messages"));
+            }
+            SealProgress::Progressed {
+                messages, bytes, ..
+            } => {
+                self.done += messages;
+                self.bar.inc(bytes);
+                self.bar
+                    .set_message(format!("{}/{} messages", self.done, self.total));
+            }
+            SealProgress::FolderStopped { folder, reason } => {
+                self.bar
+                    .suspend(|| eprintln!("coffer: folder {folder:?} stopped: {reason}"));
+            }
+            SealProgress::BatchStarted { .. } => {}
+        }
+    }
+}
+
+fn report(summary: &SealSummary, json: bool) -> anyhow::Result<()> {
+    for w in &summary.warnings {
+        eprintln!("coffer: warning: {w}");
+    }
+    for n in &summary.not_ours {
+        eprintln!(
+            "coffer: NOT sealed by this vault: {:?} UID {}: {}",
+            n.folder, n.uid, n.reason
+        );
+    }
+    for s in &summary.skipped {
+        eprintln!("coffer: skipped {:?} UID {}: {}", s.folder, s.uid, s.reason);
+    }
+    for f in &summary.failed {
+        match f.uid {
+            Some(uid) => eprintln!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
+            None => eprintln!("coffer: failed {:?}: {}", f.folder, f.error),
+        }
+    }
+    if summary.dry_run && !json {
+        for w in &summary.would_seal {
+            println!("would seal {:?} UID {} ({} bytes)", w.folder, w.uid, w.size);
+        }
+    }
+    if json {
+        eprintln!("{}", summary.one_line());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(summary).context("writing JSON")?
+        );
+    } else {
+        println!("{}", summary.one_line());
+    }
+    Ok(())
+}
