@@ -185,6 +185,24 @@ protocol lmtp {{
         Ok(dovecot)
     }
 
+    /// Stops Dovecot and starts it again on the same ports and mail.
+    pub(crate) fn restart(&self, down_for: Duration) -> Result<()> {
+        self.stop();
+        std::thread::sleep(down_for);
+        let log = self.log_path.with_file_name("dovecot-start.log");
+        process::start_daemon(Command::new("dovecot").arg("-c").arg(&self.config), &log)?;
+        if !ports::wait_listening(self.imap_port, Duration::from_secs(10)) {
+            bail!("dovecot did not come back; its log:\n{}", self.log());
+        }
+        Ok(())
+    }
+
+    fn stop(&self) {
+        if let Some(pid) = process::read_pid(&self.base_dir.join("master.pid")) {
+            process::terminate(pid);
+        }
+    }
+
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
@@ -332,8 +350,6 @@ fn parse_received(s: &str) -> Result<i64> {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        if let Some(pid) = process::read_pid(&self.base_dir.join("master.pid")) {
-            process::terminate(pid);
-        }
+        self.stop();
     }
 }

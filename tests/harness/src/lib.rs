@@ -278,6 +278,12 @@ impl MailServer {
         Ok(())
     }
 
+    /// Stops Dovecot, waits `down_for`, and starts it again on the same
+    /// ports with the same mail: a server restart as clients see it.
+    pub fn restart_imap(&self, down_for: Duration) -> Result<()> {
+        self.dovecot.restart(down_for)
+    }
+
     /// Dovecot's log, for failure messages.
     pub fn dovecot_log(&self) -> String {
         self.dovecot.log()

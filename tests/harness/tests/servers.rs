@@ -121,3 +121,16 @@ async fn mail_sent_through_postfix_is_read_back_through_coffer_net() -> anyhow::
     assert!(!stored[0].flags.iter().any(|f| f == "\\Seen"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_keeps_its_mail_and_ports() -> anyhow::Result<()> {
+    let server = MailServer::start()?;
+    server.deliver(USER, "INBOX", &eml("before-restart", "kept"))?;
+    let port = server.imaps_port();
+    server.restart_imap(Duration::from_millis(200))?;
+    assert_eq!(server.imaps_port(), port);
+    let password = SecretString::from(PASSWORD.to_owned());
+    let mut session = ImapSession::connect(&imaps_config(&server), USER, &password).await?;
+    assert_eq!(session.examine("INBOX").await?.exists, 1);
+    Ok(())
+}
