@@ -1,0 +1,235 @@
+//! `coffer account …` and `coffer seal` through the binary against a real
+//! Dovecot: exit statuses, JSON summaries, dry runs, and a password that
+//! never reaches a file outside the encrypted database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use coffer_harness::{MailServer, PASSWORD, USER};
+
+const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE \
+     IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE CONDSTORE QRESYNC \
+     ESEARCH SEARCHRES LIST-STATUS BINARY MOVE SPECIAL-USE";
+
+struct Place {
+    tmp: tempfile::TempDir,
+    server: MailServer,
+}
+
+impl Place {
+    fn new(server: MailServer) -> Self {
+        let place = Self {
+            tmp: tempfile::tempdir().unwrap(),
+            server,
+        };
+        std::fs::write(place.path("pass"), "vault pass\n").unwrap();
+        std::fs::write(place.path("imap-pw"), format!("{PASSWORD}\n")).unwrap();
+        assert_eq!(code(&place.coffer(&["init"])), 0);
+        place
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.path("vault")
+    }
+
+    fn coffer(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_coffer"))
+            .arg("--vault")
+            .arg(self.vault())
+            .arg("--passphrase-file")
+            .arg(self.path("pass"))
+            .args(args)
+            .env_remove("COFFER_VAULT")
+            .env_remove("COFFER_LOG")
+            .env("COFFER_TEST_KDF", "weak")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn add_account(&self, name: &str) -> Output {
+        let imap = format!("{}:{}", self.server.host(), self.server.imaps_port());
+        self.coffer(&[
+            "account",
+            "add",
+            name,
+            "--imap",
+            &imap,
+            "--user",
+            USER,
+            "--password-file",
+            s(&self.path("imap-pw")),
+            "--ca-file",
+            s(&self.server.ca_file()),
+        ])
+    }
+
+    fn put(&self, n: usize, flags: &[&str]) {
+        let eml = format!("Subject: secret {n}\r\nFrom: a@example.org\r\n\r\nbody {n}\r\n");
+        self.server
+            .append(
+                USER,
+                PASSWORD,
+                "INBOX",
+                eml.as_bytes(),
+                flags,
+                Some("01-Feb-2024 10:00:00 +0000"),
+            )
+            .unwrap();
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+fn files_contain(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            hits.extend(files_contain(&p, needle));
+        } else if std::fs::read(&p)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            hits.push(p);
+        }
+    }
+    hits
+}
+
+#[test]
+fn accounts_add_list_test_remove_and_the_password_stays_in_the_database() {
+    let p = Place::new(MailServer::start().unwrap());
+    let out = p.add_account("mail");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let again = p.add_account("mail");
+    assert_eq!(code(&again), 1, "{}", text(&again));
+    assert!(text(&again).contains("already exists"));
+
+    let list = p.coffer(&["account", "list", "--json"]);
+    assert_eq!(code(&list), 0, "{}", text(&list));
+    let accounts = json(&list);
+    assert_eq!(accounts[0]["name"], "mail");
+    assert_eq!(accounts[0]["username"], USER);
+    assert!(!text(&list).contains(PASSWORD));
+
+    let test = p.coffer(&["account", "test", "mail"]);
+    assert_eq!(code(&test), 0, "{}", text(&test));
+    assert!(text(&test).contains("UIDPLUS: yes"), "{}", text(&test));
+    assert!(text(&test).contains("INBOX"));
+
+    // The password is in no file of the vault directory (the database is
+    // encrypted), nor in any output.
+    assert_eq!(
+        files_contain(&p.vault(), PASSWORD.as_bytes()),
+        Vec::<PathBuf>::new()
+    );
+
+    assert_eq!(code(&p.coffer(&["account", "remove", "mail"])), 0);
+    let gone = p.coffer(&["account", "remove", "mail"]);
+    assert_eq!(code(&gone), 1, "{}", text(&gone));
+    assert!(text(&gone).contains("no account named"));
+}
+
+#[test]
+fn seal_dry_run_then_seal_then_rerun() {
+    let p = Place::new(MailServer::start().unwrap());
+    assert_eq!(code(&p.add_account("mail")), 0);
+    for n in 0..5 {
+        p.put(n, if n % 2 == 0 { &["\\Seen"] } else { &[] });
+    }
+    let before = p.server.mailbox_contents(USER, "INBOX").unwrap();
+
+    let dry = p.coffer(&["seal", "--dry-run"]);
+    assert_eq!(code(&dry), 0, "{}", text(&dry));
+    assert!(
+        text(&dry).contains("would seal 5 message(s)"),
+        "{}",
+        text(&dry)
+    );
+    assert_eq!(p.server.mailbox_contents(USER, "INBOX").unwrap(), before);
+
+    let run = p.coffer(&["seal", "--account", "mail", "--json"]);
+    assert_eq!(code(&run), 0, "{}", text(&run));
+    let summary = json(&run);
+    assert_eq!(summary["sealed"], 5);
+    assert_eq!(summary["folders"]["INBOX"]["sealed"], 5);
+    let after = p.server.mailbox_contents(USER, "INBOX").unwrap();
+    assert_eq!(after.len(), 5);
+    assert!(
+        after
+            .iter()
+            .all(|m| m.bytes.starts_with(b"From: Coffer <sealed@coffer.invalid>"))
+    );
+
+    let rerun = p.coffer(&["seal"]);
+    assert_eq!(code(&rerun), 0, "{}", text(&rerun));
+    assert!(
+        text(&rerun).contains("sealed 0 message(s)"),
+        "{}",
+        text(&rerun)
+    );
+    assert!(
+        text(&rerun).contains("5 already sealed"),
+        "{}",
+        text(&rerun)
+    );
+    assert_eq!(p.server.mailbox_contents(USER, "INBOX").unwrap(), after);
+
+    let unknown = p.coffer(&["seal", "--folder", "Nope"]);
+    assert_eq!(code(&unknown), 2, "{}", text(&unknown));
+}
+
+#[test]
+fn seal_without_uidplus_warns_and_exits_1() {
+    let p = Place::new(
+        MailServer::builder()
+            .dovecot_config(NO_UIDPLUS)
+            .start()
+            .unwrap(),
+    );
+    assert_eq!(code(&p.add_account("mail")), 0);
+    p.put(1, &[]);
+    let run = p.coffer(&["seal", "--json"]);
+    assert_eq!(code(&run), 1, "{}", text(&run));
+    assert!(
+        text(&run).contains("does not support UIDPLUS"),
+        "{}",
+        text(&run)
+    );
+    assert_eq!(json(&run)["kept_originals"], 1);
+    assert_eq!(p.server.mailbox_contents(USER, "INBOX").unwrap().len(), 2);
+}
+
+#[test]
+fn seal_needs_an_account() {
+    let p = Place::new(MailServer::start().unwrap());
+    let run = p.coffer(&["seal"]);
+    assert_eq!(code(&run), 1, "{}", text(&run));
+    assert!(text(&run).contains("coffer account add"), "{}", text(&run));
+}
