@@ -11,7 +11,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-mod accounts;
+pub mod accounts;
 pub mod audit;
 mod error;
 mod files;
