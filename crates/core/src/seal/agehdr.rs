@@ -127,7 +127,9 @@ pub(crate) fn plaintext_len(payload_len: u64) -> Option<u64> {
     }
     let chunks = p.div_ceil(CHUNK + TAG_LEN);
     let len = p - chunks * TAG_LEN;
-    let last = len - (chunks - 1) * CHUNK;
+    // A length just past a chunk boundary has no valid split: None, not
+    // an underflow (the candidates come from a server-given size).
+    let last = len.checked_sub((chunks - 1) * CHUNK)?;
     // Only a lone chunk may be empty.
     (last <= CHUNK && (last > 0 || chunks == 1)).then_some(len)
 }
@@ -143,6 +145,13 @@ pub(crate) fn check_bucket(plaintext_len: u64) -> Result<(), SealError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths_between_chunk_counts_are_refused_without_overflow() {
+        for extra in 1..=TAG_LEN {
+            assert_eq!(plaintext_len(NONCE_LEN + CHUNK + TAG_LEN + extra), None);
+        }
+    }
 
     fn stream_len(len: u64) -> u64 {
         let chunks = if len == 0 { 1 } else { len.div_ceil(CHUNK) };
