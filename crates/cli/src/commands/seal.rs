@@ -112,7 +112,7 @@ impl Bar {
                 self.bar
                     .suspend(|| eprintln!("coffer: folder {folder:?} stopped: {reason}"));
             }
-            SealProgress::BatchStarted { .. } => {}
+            SealProgress::BatchStarted { .. } | SealProgress::Sealed { .. } => {}
         }
     }
 }

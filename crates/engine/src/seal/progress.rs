@@ -37,6 +37,20 @@ pub enum SealProgress {
         /// Their size in bytes.
         bytes: u64,
     },
+    /// One original now has a verified sealed copy beside it and is
+    /// recorded so in the journal: removed from the server, or kept there
+    /// when the server lacks UIDPLUS. `coffer watch` times delivery to
+    /// sealed from this.
+    Sealed {
+        /// The folder.
+        folder: String,
+        /// The original's UID.
+        uid: u32,
+        /// The original's INTERNALDATE (Unix seconds): when it was delivered.
+        internaldate: i64,
+        /// Whether the original was removed (false: kept, no UIDPLUS).
+        original_removed: bool,
+    },
     /// A folder stopped early; its remaining originals stay as they are.
     FolderStopped {
         /// The folder.

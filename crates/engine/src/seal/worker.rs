@@ -58,6 +58,8 @@ struct Work<'b> {
     row: JournalRow,
     size: u64,
     sha256: [u8; 32],
+    /// The original's INTERNALDATE, reported when it is sealed.
+    internaldate: i64,
     /// Where its sealed copy is, and what was appended (None: a previous
     /// run's copy).
     copy: Option<(u32, Option<Appended>)>,
@@ -261,6 +263,7 @@ async fn run_batch(
                 row,
                 size: message.body.len() as u64,
                 sha256,
+                internaldate: message.internaldate,
                 copy: None,
             },
             message,
@@ -342,6 +345,7 @@ async fn run_batch(
             done.insert(w.item.uid);
         }
         shared.journal.write(verified.iter().map(|w| &w.row))?;
+        emit_sealed(shared, name, &verified, JournalState::Kept);
         let mut summary = shared.summary.borrow_mut();
         summary.folder(name).kept_originals += verified.len() as u64;
         return Ok(());
@@ -395,7 +399,20 @@ async fn run_batch(
     }
     drop(summary);
     shared.journal.write(verified.iter().map(|w| &w.row))?;
+    emit_sealed(shared, name, &verified, JournalState::Deleted);
     Ok(())
+}
+
+/// Reports each original that reached `state`, after the journal has it.
+fn emit_sealed(shared: &Shared<'_>, folder: &str, done: &[Work<'_>], state: JournalState) {
+    for w in done.iter().filter(|w| w.row.state == state) {
+        shared.emit(SealProgress::Sealed {
+            folder: folder.to_owned(),
+            uid: w.item.uid,
+            internaldate: w.internaldate,
+            original_removed: state == JournalState::Deleted,
+        });
+    }
 }
 
 /// A copy a previous run may have appended after this run's plan was made
