@@ -23,6 +23,7 @@ mod status;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testkit;
 mod vault;
+pub mod watch;
 
 pub use accounts::{AccountInfo, AccountTest, NewAccount};
 pub use coffer_core as core;
