@@ -14,7 +14,10 @@ Exit codes:
 `coffer audit`: 0 everything sealed, 1 something is not, 2 the audit failed.
 `coffer seal`: 0 everything sealed, 1 something left unsealed for a reason
 shown (no UIDPLUS, a folder's UIDVALIDITY changed, seals this vault did not
-make, skipped messages), 2 errors.";
+make, skipped messages), 2 errors.
+`coffer watch`: 0 stopped (Ctrl-C, SIGTERM, --once-sealed), 2 it cannot
+run (vault cannot be opened, no such account); never exits on a server or
+network error.";
 
 /// Coffer keeps an IMAP mailbox sealed: the provider stores only ciphertext,
 /// you keep reading, searching and sending mail.
@@ -100,6 +103,13 @@ pub enum Command {
     /// fetched back and verified before its plaintext original is removed.
     /// Safe to re-run (already sealed mail is counted, never duplicated).
     Seal(crate::commands::SealArgs),
+
+    /// Keep an account sealed as mail arrives: a full seal pass, then IDLE
+    /// on INBOX and a pass over every folder each poll interval. Survives
+    /// server restarts and network loss (retries with back-off); stops
+    /// cleanly on Ctrl-C or SIGTERM. Logs the delay from delivery to sealed
+    /// for each message.
+    Watch(crate::commands::WatchArgs),
 
     /// The vault's age identity.
     Identity {

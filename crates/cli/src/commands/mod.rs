@@ -7,6 +7,7 @@ mod passwd;
 mod recover;
 mod seal;
 mod status;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use coffer_engine::{KdfPolicy, Vault};
 
 pub use account::AccountCommand;
 pub use seal::SealArgs;
+pub use watch::WatchArgs;
 
 use crate::args::{Cli, Command, IdentityCommand};
 use crate::passphrase;
@@ -43,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
         Command::Account { command } => account::run(&vault_dir, pass_file, command),
         Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
+        Command::Watch(args) => return Ok(watch::run(&vault_dir, pass_file, &args)),
         Command::Audit(args) => return audit(&args, cli.vault.is_some(), &vault_dir, pass_file),
     }?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,152 @@
+//! `coffer watch`: keep an account sealed as mail arrives, logging delivery-to-sealed delays.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use coffer_engine::watch::{WatchEvent, WatchOptions};
+use tokio::sync::Notify;
+
+/// Options of `coffer watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The account (optional when the vault has exactly one).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Seconds between passes over every folder (INBOX included).
+    #[arg(long, value_name = "N", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub poll_seconds: u64,
+    /// Longest IDLE, in seconds, before INBOX is looked at anyway (at most
+    /// 28 minutes: RFC 2177 servers may drop a client idle for 30).
+    #[arg(long, value_name = "N", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_seconds: u64,
+    /// Exit 0 once N messages were sealed (for tests and scripts).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub once_sealed: Option<u64>,
+    /// Log one JSON object per line on stdout instead of text.
+    #[arg(long)]
+    pub json_log: bool,
+}
+
+/// Runs `coffer watch` until stopped: exit status 0 when stopped, 2 when
+/// it cannot run at all. Server and network errors are retried, never fatal.
+pub fn run(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> ExitCode {
+    match watch(dir, pass_file, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("coffer: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    let options = WatchOptions {
+        poll_interval: Duration::from_secs(args.poll_seconds),
+        idle_timeout: Duration::from_secs(args.idle_seconds),
+        ..WatchOptions::default()
+    };
+    let enough = Notify::new();
+    let sealed = Cell::new(0u64);
+    let on_event = |event: WatchEvent| {
+        if matches!(event, WatchEvent::Sealed { .. }) {
+            sealed.set(sealed.get() + 1);
+            if args.once_sealed.is_some_and(|n| sealed.get() >= n) {
+                // A stored permit: the stop is seen at the next wait.
+                enough.notify_one();
+            }
+        }
+        log(&event, args);
+    };
+    super::runtime()?.block_on(async {
+        let signals = stop_signals()?;
+        let shutdown = async {
+            tokio::select! {
+                () = signals => {}
+                () = enough.notified() => {}
+            }
+        };
+        vault
+            .watch(args.account.as_deref(), &options, on_event, shutdown)
+            .await
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed now, not on
+/// first poll, so a signal during a long pass is not lost (nor fatal).
+#[cfg(unix)]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// Completes on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No handler could be installed: only --once-sealed stops us.
+            std::future::pending::<()>().await;
+        }
+    })
+}
+
+/// One line per event: JSON, or text (errors on stderr, the rest on stdout).
+fn log(event: &WatchEvent, args: &WatchArgs) {
+    if args.json_log {
+        match serde_json::to_string(event) {
+            Ok(line) => println!("{line}"),
+            Err(error) => eprintln!("coffer: cannot write a JSON log line: {error}"),
+        }
+        return;
+    }
+    match event {
+        WatchEvent::Started { account } => println!("watching account {account:?}"),
+        WatchEvent::Sealed {
+            folder,
+            uid,
+            delay_seconds,
+            original_removed,
+            ..
+        } => {
+            let kept = if *original_removed {
+                ""
+            } else {
+                " (original kept: the server lacks UIDPLUS)"
+            };
+            println!("sealed {folder} uid {uid} after {delay_seconds:.1} s{kept}");
+        }
+        WatchEvent::PassFinished { scope, summary } => {
+            for f in &summary.failed {
+                match f.uid {
+                    Some(uid) => eprintln!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
+                    None => eprintln!("coffer: failed {:?}: {}", f.folder, f.error),
+                }
+            }
+            println!("pass ({}): {}", scope.label(), summary.one_line());
+        }
+        WatchEvent::IdleUnavailable => println!(
+            "the server has no IDLE: INBOX is checked every {} s",
+            args.poll_seconds
+        ),
+        WatchEvent::Retrying {
+            error,
+            retry_in_seconds,
+        } => eprintln!("coffer: watch: {error}; retrying in {retry_in_seconds:.1} s"),
+        WatchEvent::Stopped => println!("stopped"),
+    }
+}
