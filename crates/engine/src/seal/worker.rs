@@ -269,9 +269,17 @@ async fn run_batch(
             message,
         ));
     }
-    shared
-        .journal
-        .write(abandoned.iter().chain(work.iter().map(|(w, _)| &w.row)))?;
+    // A resumed original keeps its `verified` row until it is verified
+    // again: that row is the only record that the \Deleted on it is ours, so
+    // writing `planned` over it and being cut would leave it looking like
+    // another client's deleted mail forever (found by the fault campaign).
+    shared.journal.write(
+        abandoned.iter().chain(
+            work.iter()
+                .filter(|(w, _)| !w.item.resume)
+                .map(|(w, _)| &w.row),
+        ),
+    )?;
 
     // Seal and APPEND (or find the copy a previous run made).
     for (w, message) in &mut work {
@@ -295,7 +303,11 @@ async fn run_batch(
             w.row.appended_uid = uid;
         }
     }
-    shared.journal.write(work.iter().map(|(w, _)| &w.row))?;
+    shared.journal.write(
+        work.iter()
+            .filter(|(w, _)| !w.item.resume)
+            .map(|(w, _)| &w.row),
+    )?;
 
     // Fetch the copies back and verify each.
     let copy_uids: Vec<u32> = work

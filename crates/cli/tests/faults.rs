@@ -1,0 +1,389 @@
+//! The fault campaign: connections cut at hundreds of byte offsets spread
+//! over whole sealing runs, and `kill -9` of the `coffer` process at random
+//! moments, each followed by more runs until the mailbox converges. After
+//! every fault nothing is lost (each original exists as plaintext, as a
+//! verified seal, or both); at the end each exists exactly once, as a
+//! verified seal with the original's bytes, flags and INTERNALDATE.
+//!
+//! `COFFER_FAULT_ROUNDS` and `COFFER_FAULT_KILLS` lengthen the campaign;
+//! `COFFER_FAULT_SEED` replays one (`scripts/fault-campaign.sh`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use coffer_core::{Authenticity, VaultKeys};
+use coffer_engine::accounts::NewAccount;
+use coffer_engine::net::Security;
+use coffer_engine::seal::SealOptions;
+use coffer_engine::{KdfPolicy, SecretString, Vault};
+use coffer_harness::proxy::FaultProxy;
+use coffer_harness::{MailServer, PASSWORD, USER};
+use rand::{Rng as _, SeedableRng as _};
+
+const PASSPHRASE: &str = "fault campaign passphrase";
+const FOLDERS: [&str; 2] = ["INBOX", "Work/Ünïcode"];
+
+/// One original message and where it lives.
+struct Original {
+    folder: &'static str,
+    bytes: Vec<u8>,
+    flags: Vec<String>,
+    internaldate: i64,
+}
+
+fn originals() -> Vec<Original> {
+    let sizes = [0usize, 120, 3_000, 20_000, 70_000, 150_000, 600, 9_000];
+    let flag_sets: [&[&str]; 4] = [
+        &[],
+        &["\\Seen"],
+        &["\\Flagged", "$Work"],
+        &["\\Seen", "\\Answered"],
+    ];
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, size)| {
+            let mut bytes = format!(
+                "From: sender{i}@example.org\r\nTo: alice@example.test\r\nSubject: original {i}\r\n\
+                 Message-ID: <fault{i}@example.org>\r\n\r\n"
+            )
+            .into_bytes();
+            bytes.extend((0..*size).map(|j| b"abcdefghij\r\n"[j % 12]));
+            Original {
+                folder: FOLDERS[i % 2],
+                bytes,
+                flags: flag_sets[i % 4].iter().map(|f| (*f).to_owned()).collect(),
+                internaldate: 1_700_000_000 + i as i64 * 86_400,
+            }
+        })
+        .collect()
+}
+
+fn imap_date(unix: i64) -> String {
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{unix}"), "+%d-%b-%Y %H:%M:%S +0000"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A mailbox holding the originals, a vault, and an account that reaches
+/// Dovecot through the fault proxy.
+struct Stage {
+    tmp: tempfile::TempDir,
+    server: MailServer,
+    proxy: FaultProxy,
+    originals: Vec<Original>,
+}
+
+impl Stage {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = MailServer::start().unwrap();
+        server.create_folder(USER, FOLDERS[1]).unwrap();
+        let originals = originals();
+        for o in &originals {
+            let flags: Vec<&str> = o.flags.iter().map(String::as_str).collect();
+            server
+                .append(
+                    USER,
+                    PASSWORD,
+                    o.folder,
+                    &o.bytes,
+                    &flags,
+                    Some(&imap_date(o.internaldate)),
+                )
+                .unwrap();
+        }
+        let proxy = FaultProxy::start(server.imaps_port()).unwrap();
+        let vault = Vault::create(
+            &tmp.path().join("vault"),
+            &secret(PASSPHRASE),
+            KdfPolicy::from_env(),
+        )
+        .unwrap()
+        .0;
+        vault
+            .add_account(NewAccount {
+                name: "acct".into(),
+                imap_host: server.host().into(),
+                imap_port: proxy.port(),
+                username: USER.into(),
+                password: secret(PASSWORD),
+                security: Security::Tls,
+                ca_file: Some(server.ca_file()),
+                smtp: None,
+            })
+            .unwrap();
+        Self {
+            tmp,
+            server,
+            proxy,
+            originals,
+        }
+    }
+
+    fn vault_dir(&self) -> PathBuf {
+        self.tmp.path().join("vault")
+    }
+
+    fn unlock(&self) -> Vault {
+        Vault::unlock(
+            &self.vault_dir(),
+            &secret(PASSPHRASE),
+            KdfPolicy::from_env(),
+        )
+        .unwrap()
+    }
+
+    /// One in-process sealing run; its error (if the proxy cut it) is fine.
+    fn seal_once(&self, vault: &Vault) -> anyhow::Result<coffer_engine::seal::SealSummary> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // Small batches over two sessions: more steps in a run, so faults
+        // land between more different journal states.
+        let options = SealOptions {
+            batch_messages: 3,
+            workers: 2,
+            ..SealOptions::default()
+        };
+        runtime.block_on(vault.seal(Some("acct"), &options, |_| {}))
+    }
+
+    /// Checks the invariants; `converged` adds "exactly once, sealed".
+    fn check(&self, keys: &VaultKeys, converged: bool, when: &str) {
+        for folder in FOLDERS {
+            let contents = self.server.mailbox_contents(USER, folder).unwrap();
+            let mut plain = vec![0usize; self.originals.len()];
+            let mut sealed = vec![0usize; self.originals.len()];
+            for m in &contents {
+                let is_seal = m.bytes.windows(15).any(|w| w == b"X-Coffer-Seal: ");
+                let content = if is_seal {
+                    let opened = coffer_core::open(keys, &m.bytes).unwrap_or_else(|e| {
+                        panic!("{when}: a seal in {folder} does not open: {e}")
+                    });
+                    assert_eq!(opened.authenticity, Authenticity::Verified, "{when}");
+                    assert!(
+                        !m.flags.iter().any(|f| f == "\\Deleted"),
+                        "{when}: our seal is \\Deleted"
+                    );
+                    opened.original
+                } else {
+                    m.bytes.clone()
+                };
+                let i = self
+                    .originals
+                    .iter()
+                    .position(|o| o.folder == folder && o.bytes == content)
+                    .unwrap_or_else(|| {
+                        panic!("{when}: {folder} holds a message that is no original")
+                    });
+                if is_seal {
+                    sealed[i] += 1;
+                    if converged {
+                        let o = &self.originals[i];
+                        let mut got: Vec<&str> = m
+                            .flags
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|f| *f != "\\Recent")
+                            .collect();
+                        let mut want: Vec<&str> = o.flags.iter().map(String::as_str).collect();
+                        got.sort_unstable();
+                        want.sort_unstable();
+                        assert_eq!(got, want, "{when}: flags of original {i}");
+                        assert_eq!(
+                            m.internaldate, o.internaldate,
+                            "{when}: date of original {i}"
+                        );
+                    }
+                } else {
+                    plain[i] += 1;
+                    if converged {
+                        println!(
+                            "{when}: plaintext original {i} left with flags {:?}",
+                            m.flags
+                        );
+                    }
+                }
+            }
+            for (i, o) in self
+                .originals
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.folder == folder)
+            {
+                assert!(
+                    plain[i] + sealed[i] >= 1,
+                    "{when}: original {i} ({} bytes) in {folder} is LOST",
+                    o.bytes.len()
+                );
+                if converged {
+                    assert_eq!(
+                        (plain[i], sealed[i]),
+                        (0, 1),
+                        "{when}: original {i} in {folder}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs to completion (no faults); must converge within a few runs.
+fn converge(stage: &Stage, vault: &Vault, when: &str) {
+    stage.proxy.unlimited();
+    for attempt in 0..3 {
+        match stage.seal_once(vault) {
+            Ok(summary)
+                if summary.failed.is_empty()
+                    && summary.skipped.is_empty()
+                    && summary.warnings.is_empty()
+                    && summary.sealed == 0 =>
+            {
+                break;
+            }
+            Ok(summary) => println!("{when}: converging run {attempt}: {summary:?}"),
+            Err(e) => println!("{when}: converging run {attempt} failed: {e:#}"),
+        }
+    }
+    stage.check(vault.keys(), true, when);
+}
+
+#[test]
+fn connections_cut_at_hundreds_of_offsets_lose_nothing() {
+    let rounds = env_or("COFFER_FAULT_ROUNDS", 20);
+    let faults_per_round = 10;
+    let seed = env_or("COFFER_FAULT_SEED", rand::random());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    println!("fault campaign: seed {seed} (COFFER_FAULT_SEED={seed} replays it)");
+
+    // Calibrate: how many bytes does one whole run move?
+    let stage = Stage::new();
+    let vault = stage.unlock();
+    let before = stage.proxy.bytes_passed();
+    stage.seal_once(&vault).unwrap();
+    let whole_run = stage.proxy.bytes_passed() - before;
+    stage.check(vault.keys(), true, "calibration");
+    println!("one whole run moves {whole_run} bytes");
+
+    let (mut injected, mut cut) = (0u64, 0u64);
+    for round in 0..rounds {
+        let stage = Stage::new();
+        let vault = stage.unlock();
+        for k in 0..faults_per_round {
+            // Spread offsets over the whole run: early faults hit the
+            // handshake and planning, late ones the verify-and-delete steps.
+            // Later runs of a round have less left to do (earlier ones may
+            // have sealed part of the mailbox), so offsets shrink with k.
+            let span = (whole_run * (faults_per_round - k) / faults_per_round).max(2);
+            let offset = rng.gen_range(1..span);
+            stage.proxy.cut_after(offset);
+            let cuts_before = stage.proxy.cuts();
+            let _ = stage.seal_once(&vault);
+            injected += 1;
+            cut += stage.proxy.cuts() - cuts_before;
+            stage.check(
+                vault.keys(),
+                false,
+                &format!("round {round} fault {k} at byte {offset}"),
+            );
+        }
+        converge(&stage, &vault, &format!("round {round} after its faults"));
+    }
+    println!("cut faults: {injected} injected, {cut} connections cut, {rounds} rounds converged");
+    assert!(injected >= 200 || rounds < 20);
+    assert!(
+        cut >= injected / 2,
+        "most faults must land inside a run ({cut} of {injected})"
+    );
+}
+
+#[test]
+fn kill_minus_nine_at_random_moments_loses_nothing() {
+    let kills = env_or("COFFER_FAULT_KILLS", 12);
+    let seed = env_or("COFFER_FAULT_SEED", rand::random());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    println!("kill campaign: seed {seed}");
+    let pass_file = |stage: &Stage| {
+        let p = stage.tmp.path().join("pass");
+        std::fs::write(&p, format!("{PASSPHRASE}\n")).unwrap();
+        p
+    };
+    let spawn = |stage: &Stage, pass: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_coffer"))
+            .arg("--vault")
+            .arg(stage.vault_dir())
+            .arg("--passphrase-file")
+            .arg(pass)
+            .args(["seal", "--account", "acct"])
+            .env("COFFER_TEST_KDF", "weak")
+            .env_remove("COFFER_VAULT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+
+    // Calibrate the length of one whole run of the binary.
+    let stage = Stage::new();
+    let pass = pass_file(&stage);
+    let started = Instant::now();
+    assert!(spawn(&stage, &pass).wait().unwrap().success());
+    let whole = started.elapsed();
+    println!("one whole run of `coffer seal` takes {whole:?}");
+
+    let (mut killed, mut finished_first) = (0u64, 0u64);
+    let mut stage = Stage::new();
+    let mut pass = pass_file(&stage);
+    for k in 0..kills {
+        if k % 4 == 0 && k > 0 {
+            stage = Stage::new();
+            pass = pass_file(&stage);
+        }
+        let mut child = spawn(&stage, &pass);
+        let delay = Duration::from_micros(rng.gen_range(0..whole.as_micros().max(1) as u64));
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        } else {
+            finished_first += 1;
+        }
+        child.wait().unwrap();
+        let vault = stage.unlock();
+        stage.check(vault.keys(), false, &format!("kill {k} after {delay:?}"));
+        if k % 4 == 3 || k + 1 == kills {
+            // The binary itself finishes the job.
+            assert!(
+                spawn(&stage, &pass).wait().unwrap().success(),
+                "re-run after kill {k}"
+            );
+            stage.check(vault.keys(), true, &format!("after kill {k} and a re-run"));
+        }
+    }
+    println!(
+        "kill faults: {killed} processes killed with SIGKILL, {finished_first} finished first"
+    );
+    assert!(
+        killed >= kills / 2,
+        "most kills must land inside a run ({killed} of {kills})"
+    );
+}
