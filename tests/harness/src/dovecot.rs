@@ -207,6 +207,20 @@ protocol lmtp {{
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// Runs doveadm, retrying a few times: under load Dovecot's auth service
+    /// can refuse a lookup for a moment ("auth-userdb ... Connection refused").
+    fn doveadm_run(&self, args: &[&str]) -> Result<std::process::Output> {
+        let mut last = None;
+        for attempt in 0..5 {
+            match process::run(self.doveadm().args(args)) {
+                Ok(out) => return Ok(out),
+                Err(e) => last = Some(e),
+            }
+            std::thread::sleep(Duration::from_millis(100 << attempt));
+        }
+        Err(last.unwrap_or_else(|| anyhow::anyhow!("doveadm failed")))
+    }
+
     fn doveadm(&self) -> Command {
         let mut c = Command::new("doveadm");
         c.arg("-c").arg(&self.config);
@@ -239,10 +253,7 @@ protocol lmtp {{
     }
 
     pub(crate) fn create_folder(&self, user: &str, folder: &str) -> Result<()> {
-        process::run(
-            self.doveadm()
-                .args(["mailbox", "create", "-u", user, folder]),
-        )?;
+        self.doveadm_run(&["mailbox", "create", "-u", user, folder])?;
         Ok(())
     }
 
@@ -255,7 +266,7 @@ protocol lmtp {{
     }
 
     pub(crate) fn folders(&self, user: &str) -> Result<Vec<String>> {
-        let out = process::run(self.doveadm().args(["mailbox", "list", "-u", user]))?;
+        let out = self.doveadm_run(&["mailbox", "list", "-u", user])?;
         let mut names: Vec<String> = String::from_utf8(out.stdout)?
             .lines()
             .map(str::to_owned)
@@ -265,7 +276,7 @@ protocol lmtp {{
     }
 
     pub(crate) fn contents(&self, user: &str, folder: &str) -> Result<Vec<StoredMessage>> {
-        let out = process::run(self.doveadm().args([
+        let out = self.doveadm_run(&[
             "-f",
             "json",
             "fetch",
@@ -274,7 +285,7 @@ protocol lmtp {{
             "uid flags date.received",
             "mailbox",
             folder,
-        ]))?;
+        ])?;
         let rows: Vec<serde_json::Value> = if out.stdout.is_empty() {
             Vec::new()
         } else {
@@ -310,7 +321,7 @@ protocol lmtp {{
     fn raw_bytes(&self, user: &str, folder: &str, uid: u32) -> Result<Vec<u8>> {
         // `doveadm -f pager fetch text` prints "text:\n<message>\f\n": exact
         // bytes between the header line and the form feed.
-        let out = process::run(self.doveadm().args([
+        let out = self.doveadm_run(&[
             "-f",
             "pager",
             "fetch",
@@ -321,7 +332,7 @@ protocol lmtp {{
             folder,
             "uid",
             &uid.to_string(),
-        ]))?;
+        ])?;
         let body = out
             .stdout
             .strip_prefix(b"text:\n")
