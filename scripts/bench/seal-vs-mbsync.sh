@@ -73,7 +73,8 @@ coffer=(target/release/coffer --vault "$work/vault" --passphrase-file "$work/pas
     --password-file "$work/pass" --ca-file "$ca" > /dev/null
 
 mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb <<< "$mb"
-co="$(measure "${coffer[@]}" seal --account bench --json)"; read -r co_s co_kb <<< "$co"
+# COFFER_SEAL_ARGS passes extra options (e.g. "--workers 4") for experiments.
+co="$(measure "${coffer[@]}" seal --account bench --json ${COFFER_SEAL_ARGS:-})"; read -r co_s co_kb <<< "$co"
 summary="$(grep -v '^ *$' "$work/out" | tail -n 50)"
 exec {MAILBOX[1]}>&-
 
