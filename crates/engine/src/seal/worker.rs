@@ -106,6 +106,12 @@ pub(super) async fn worker(shared: &Shared<'_>) {
                 folder: folder.clone(),
                 uids: batch.items.iter().map(|i| i.uid).collect(),
             });
+            // SELECT again for every batch: its UIDVALIDITY check is what
+            // notices a folder deleted and recreated since the last batch
+            // (a FETCH of the old UIDs would just find nothing).
+            if let Some(o) = open.as_mut() {
+                o.selected = None;
+            }
             let mut done = HashSet::new();
             if let Err(error) = run_batch(shared, &mut open, &batch, &mut done).await {
                 open = None;
