@@ -61,7 +61,7 @@ SyncState $work/state/
 CFG
 
 measure() {
-  if ! /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1; then
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/out" 2>&1; then
     echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
   fi
   tail -n 1 "$work/time"
@@ -72,12 +72,13 @@ coffer=(target/release/coffer --vault "$work/vault" --passphrase-file "$work/pas
 "${coffer[@]}" account add bench --imap "$host:$port" --user "$user" \
     --password-file "$work/pass" --ca-file "$ca" > /dev/null
 
-mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb <<< "$mb"
+mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb mb_u mb_sys <<< "$mb"
 # COFFER_SEAL_ARGS passes extra options (e.g. "--workers 4") for experiments.
-co="$(measure "${coffer[@]}" seal --account bench --json ${COFFER_SEAL_ARGS:-})"; read -r co_s co_kb <<< "$co"
+co="$(measure "${coffer[@]}" seal --account bench --json ${COFFER_SEAL_ARGS:-})"; read -r co_s co_kb co_u co_sys <<< "$co"
 summary="$(grep -v '^ *$' "$work/out" | tail -n 50)"
 exec {MAILBOX[1]}>&-
 
+echo "CPU seconds (user+sys): mbsync $mb_u+$mb_sys, coffer $co_u+$co_sys (Dovecot's own CPU is in neither)"
 python3 - "$mb_s" "$mb_kb" "$co_s" "$co_kb" "$messages" <<'PY'
 import sys
 mb_s, mb_kb, co_s, co_kb = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
