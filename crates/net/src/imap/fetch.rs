@@ -1,8 +1,11 @@
-//! UID FETCH of whole messages with BODY.PEEK[] (never sets \Seen).
+//! UID FETCH of whole messages with BODY.PEEK[] (never sets \Seen): a whole
+//! folder, or a set of UIDs in one round trip.
 
-use futures::TryStreamExt as _;
+use std::collections::BTreeMap;
 
-use super::{ImapSession, error_map, timed};
+use super::ImapSession;
+use super::fetch_items::FetchItems;
+use super::uid_set::uid_set;
 use crate::NetError;
 
 /// A message fetched whole from the open folder.
@@ -18,58 +21,52 @@ pub struct FetchedMessage {
     pub body: Vec<u8>,
 }
 
-fn flag_name(flag: &async_imap::types::Flag<'_>) -> String {
-    use async_imap::types::Flag;
-    match flag {
-        Flag::Seen => "\\Seen".to_owned(),
-        Flag::Answered => "\\Answered".to_owned(),
-        Flag::Flagged => "\\Flagged".to_owned(),
-        Flag::Deleted => "\\Deleted".to_owned(),
-        Flag::Draft => "\\Draft".to_owned(),
-        Flag::Recent => "\\Recent".to_owned(),
-        Flag::MayCreate => "\\*".to_owned(),
-        Flag::Custom(c) => c.to_string(),
-    }
-}
+const WHOLE: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[])";
 
 impl ImapSession {
     /// Fetches every message of the open folder, whole, without marking any
-    /// as read. Responses are bounded by [`crate::Limits::max_response_bytes`].
+    /// as read. The response is bounded by
+    /// [`crate::Limits::max_response_bytes`].
     pub async fn fetch_all(&mut self) -> Result<Vec<FetchedMessage>, NetError> {
-        let limits = self.limits;
-        let fetches = timed(limits, "fetching messages", async {
-            let stream = self
-                .session
-                .uid_fetch("1:*", "(UID FLAGS INTERNALDATE BODY.PEEK[])")
-                .await
-                .map_err(|e| error_map::imap_error("UID FETCH", limits, e))?;
-            stream
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| error_map::imap_error("UID FETCH", limits, e))
-        })
-        .await?;
-        let mut out = Vec::with_capacity(fetches.len());
-        for f in &fetches {
-            let uid = f
-                .uid
-                .ok_or_else(|| NetError::Protocol("FETCH response without UID".into()))?;
-            let internaldate = f
-                .internal_date()
-                .ok_or_else(|| NetError::Protocol(format!("no INTERNALDATE for UID {uid}")))?
-                .timestamp();
-            let body = f
-                .body()
-                .ok_or_else(|| NetError::Protocol(format!("no body for UID {uid}")))?
-                .to_vec();
-            out.push(FetchedMessage {
-                uid,
-                flags: f.flags().map(|fl| flag_name(&fl)).collect(),
-                internaldate,
-                body,
-            });
-        }
-        out.sort_by_key(|m| m.uid);
-        Ok(out)
+        let line = format!("UID FETCH 1:* {WHOLE}");
+        let by_uid = self
+            .uid_fetch_items(&line, "fetching messages", true, |_| true)
+            .await?;
+        messages(by_uid)
     }
+
+    /// Fetches the messages `uids` of the selected folder, whole, with their
+    /// flags and INTERNALDATE, in one round trip, without marking any read.
+    /// Messages that no longer exist are missing from the result (in UID
+    /// order). The caller keeps the batch's total size under
+    /// [`crate::Limits::max_response_bytes`] (from `RFC822.SIZE`): the whole
+    /// response is held to that budget and fails beyond it.
+    pub async fn uid_fetch_many(&mut self, uids: &[u32]) -> Result<Vec<FetchedMessage>, NetError> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let line = format!("UID FETCH {} {WHOLE}", uid_set(uids)?);
+        let by_uid = self
+            .uid_fetch_items(&line, "fetching messages", true, |uid| uids.contains(&uid))
+            .await?;
+        messages(by_uid)
+    }
+}
+
+/// Whole messages from gathered FETCH items, in UID order.
+fn messages(by_uid: BTreeMap<u32, FetchItems>) -> Result<Vec<FetchedMessage>, NetError> {
+    by_uid
+        .into_iter()
+        // A pushed flag change (no body) about a message that then
+        // vanished is not a message we fetched.
+        .filter(|(_, items)| items.body.is_some())
+        .map(|(uid, items)| {
+            Ok(FetchedMessage {
+                uid,
+                flags: FetchItems::required(items.flags, "FLAGS", uid)?,
+                internaldate: FetchItems::required(items.internaldate, "INTERNALDATE", uid)?,
+                body: FetchItems::required(items.body, "BODY[]", uid)?,
+            })
+        })
+        .collect()
 }

@@ -1,8 +1,10 @@
 //! Reading the items of untagged FETCH responses: UID, FLAGS, INTERNALDATE, RFC822.SIZE, BODY[].
 
+use std::collections::BTreeMap;
+
 use imap_proto::{AttributeValue, Response};
 
-use super::date;
+use super::{ImapSession, date, timed};
 use crate::NetError;
 
 /// An untagged-response handler that passes the FETCH items about message
@@ -82,5 +84,34 @@ impl FetchItems {
         item.ok_or_else(|| {
             NetError::Protocol(format!("no {what} in the FETCH response for UID {uid}"))
         })
+    }
+}
+
+impl ImapSession {
+    /// Runs the UID FETCH `line` and gathers the items of each message by
+    /// UID, for the UIDs `keep` accepts. FETCH responses without a UID are
+    /// changes pushed by the server, named by sequence number only: not ours.
+    pub(super) async fn uid_fetch_items(
+        &mut self,
+        line: &str,
+        action: &'static str,
+        want_body: bool,
+        keep: impl Fn(u32) -> bool,
+    ) -> Result<BTreeMap<u32, FetchItems>, NetError> {
+        let mut by_uid: BTreeMap<u32, FetchItems> = BTreeMap::new();
+        timed(self.limits, action, async {
+            self.command("UID FETCH", line, |response| {
+                if let Some(items) = FetchItems::read(response, want_body).transpose()?
+                    && let Some(uid) = items.uid
+                    && keep(uid)
+                {
+                    by_uid.entry(uid).or_default().merge(items);
+                }
+                Ok(())
+            })
+            .await
+        })
+        .await?;
+        Ok(by_uid)
     }
 }

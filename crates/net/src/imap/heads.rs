@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::ImapSession;
 use super::fetch_items::FetchItems;
-use super::{ImapSession, timed};
+use super::uid_set::uid_set;
 use crate::NetError;
 
 /// The start of a message and its metadata.
@@ -36,26 +37,14 @@ impl ImapSession {
     ) -> Result<Vec<MessageHead>, NetError> {
         let mut by_uid: BTreeMap<u32, FetchItems> = BTreeMap::new();
         for chunk in uids.chunks(BATCH) {
-            let set = chunk
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
             let line = format!(
-                "UID FETCH {set} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]<0.{head_bytes}>)"
+                "UID FETCH {} (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]<0.{head_bytes}>)",
+                uid_set(chunk)?
             );
-            timed(self.limits, "fetching message heads", async {
-                self.command("UID FETCH", &line, |response| {
-                    if let Some(items) = FetchItems::read(response, true).transpose()?
-                        && let Some(uid) = items.uid
-                    {
-                        by_uid.entry(uid).or_default().merge(items);
-                    }
-                    Ok(())
-                })
-                .await
-            })
-            .await?;
+            by_uid.extend(
+                self.uid_fetch_items(&line, "fetching message heads", true, |_| true)
+                    .await?,
+            );
         }
         by_uid
             .into_iter()

@@ -13,7 +13,6 @@ mod expunge;
 mod expunge_many;
 mod fetch;
 mod fetch_items;
-mod fetch_many;
 mod fetch_one;
 mod heads;
 mod idle;

@@ -1,9 +1,7 @@
 //! UID FETCH 1:* of metadata only (UID, FLAGS, INTERNALDATE, RFC822.SIZE): planning without bodies.
 
-use std::collections::BTreeMap;
-
+use super::ImapSession;
 use super::fetch_items::FetchItems;
-use super::{ImapSession, timed};
 use crate::NetError;
 
 /// What the server says about one message, without its body.
@@ -24,25 +22,14 @@ impl ImapSession {
     /// its flags, INTERNALDATE and size. No body is downloaded and nothing
     /// is marked as read.
     pub async fn uid_list(&mut self) -> Result<Vec<UidInfo>, NetError> {
-        let mut by_uid: BTreeMap<u32, FetchItems> = BTreeMap::new();
-        timed(self.limits, "listing messages", async {
-            self.command(
-                "UID FETCH",
+        let by_uid = self
+            .uid_fetch_items(
                 "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)",
-                |response| {
-                    // A FETCH without a UID is a change pushed by the
-                    // server, named by sequence number only: not ours.
-                    if let Some(items) = FetchItems::read(response, false).transpose()?
-                        && let Some(uid) = items.uid
-                    {
-                        by_uid.entry(uid).or_default().merge(items);
-                    }
-                    Ok(())
-                },
+                "listing messages",
+                false,
+                |_| true,
             )
-            .await
-        })
-        .await?;
+            .await?;
         by_uid
             .into_iter()
             .map(|(uid, items)| {
