@@ -4,34 +4,19 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, audit, render_html};
-use coffer_engine::net::{ImapConfig, Security};
 use indicatif::{ProgressBar, ProgressStyle};
-use secrecy::SecretString;
+
+use crate::server::ServerArgs;
 
 /// Options of `coffer audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The IMAP server, as HOST:PORT (IMAPS unless --starttls).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub imap: String,
-    /// The account's user name.
-    #[arg(long)]
-    pub user: String,
-    /// A file whose first line is the account's password.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: PathBuf,
-    /// Also trust this CA certificate (PEM), for servers with a private CA.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Connect in plaintext and upgrade with STARTTLS (refused if the server does not).
-    #[arg(long, conflicts_with = "insecure_loopback")]
-    pub starttls: bool,
-    /// No TLS at all; only allowed to a loopback address (local test servers).
-    #[arg(long)]
-    pub insecure_loopback: bool,
+    /// The server and account to audit.
+    #[command(flatten)]
+    pub server: ServerArgs,
     /// Audit only this folder (repeatable). Default: every folder.
     #[arg(long = "folder", value_name = "FOLDER")]
     pub folders: Vec<String>,
@@ -46,58 +31,16 @@ pub struct AuditArgs {
     pub sample: Option<usize>,
 }
 
-/// Parses `HOST:PORT` (IPv6 as `[::1]:993`).
-pub fn parse_host_port(s: &str) -> anyhow::Result<(String, u16)> {
-    let (host, port) = s
-        .rsplit_once(':')
-        .with_context(|| format!("{s:?} is not HOST:PORT"))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.is_empty() {
-        bail!("{s:?} has no host name");
-    }
-    let port = port
-        .parse()
-        .with_context(|| format!("{port:?} is not a port number"))?;
-    Ok((host.to_owned(), port))
-}
-
-/// Reads a password file's first line.
-pub fn read_password_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
-    let text = SecretString::from(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("reading the password file {}", path.display()))?,
-    );
-    let first = secrecy::ExposeSecret::expose_secret(&text)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    if first.is_empty() {
-        bail!("the password file {} is empty", path.display());
-    }
-    Ok(SecretString::from(first))
-}
-
 /// Runs the audit; exit status 0 when everything is sealed, 1 when anything
 /// is not (errors are 2, from `main`).
 pub fn run(
     args: &AuditArgs,
     keys: Option<&coffer_engine::core::VaultKeys>,
 ) -> anyhow::Result<ExitCode> {
-    let (host, port) = parse_host_port(&args.imap)?;
-    let mut imap = ImapConfig::new(host, port);
-    imap.ca_file = args.ca_file.clone();
-    imap.security = if args.insecure_loopback {
-        Security::InsecureLoopback
-    } else if args.starttls {
-        Security::StartTls
-    } else {
-        Security::Tls
-    };
     let options = AuditOptions {
-        imap,
-        user: args.user.clone(),
-        password: read_password_file(&args.password_file)?,
+        imap: args.server.imap_config()?,
+        user: args.server.user.clone(),
+        password: args.server.password()?,
         folders: args.folders.clone(),
         keys,
         sample: args.sample,
@@ -192,22 +135,4 @@ fn print_summary(report: &AuditReport) {
         },
         report.digest
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_port_forms() -> anyhow::Result<()> {
-        assert_eq!(
-            parse_host_port("imap.example.com:993")?,
-            ("imap.example.com".into(), 993)
-        );
-        assert_eq!(parse_host_port("[::1]:143")?, ("::1".into(), 143));
-        assert!(parse_host_port("imap.example.com").is_err());
-        assert!(parse_host_port(":993").is_err());
-        assert!(parse_host_port("h:99999").is_err());
-        Ok(())
-    }
 }

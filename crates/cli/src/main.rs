@@ -5,6 +5,7 @@ mod audit;
 mod commands;
 mod passphrase;
 mod refusal;
+mod server;
 
 use std::process::ExitCode;
 

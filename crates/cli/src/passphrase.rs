@@ -11,23 +11,32 @@ use crate::refusal::Refusal;
 /// Reads the passphrase from `file` (its first line, without the line break)
 /// or, when no file is given, prompts on the terminal without echo.
 pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<SecretString> {
-    let raw = match file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the passphrase file {}", path.display()))?;
-            let first = text.lines().next().unwrap_or_default().to_owned();
-            // Zeroize the whole file contents, not only the first line.
-            drop(SecretString::from(text));
-            first
+    match file {
+        Some(path) => first_line(path, "passphrase"),
+        None => {
+            let raw = rpassword::prompt_password(prompt).context(
+                "reading the passphrase from the terminal (use --passphrase-file in scripts)",
+            )?;
+            if raw.is_empty() {
+                bail!("the passphrase is empty");
+            }
+            Ok(SecretString::from(raw))
         }
-        None => rpassword::prompt_password(prompt).context(
-            "reading the passphrase from the terminal (use --passphrase-file in scripts)",
-        )?,
-    };
-    if raw.is_empty() {
-        bail!("the passphrase is empty");
     }
-    Ok(SecretString::from(raw))
+}
+
+/// The first line of the secret file `path` (a passphrase or a password),
+/// refused when empty. The rest of the file is zeroized with it.
+pub fn first_line(path: &Path, what: &str) -> anyhow::Result<SecretString> {
+    let text = SecretString::from(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the {what} file {}", path.display()))?,
+    );
+    let first = text.expose_secret().lines().next().unwrap_or_default();
+    if first.is_empty() {
+        bail!("the {what} in {} is empty", path.display());
+    }
+    Ok(SecretString::from(first.to_owned()))
 }
 
 /// Reads a new passphrase: from `file`, or prompted twice on the terminal

@@ -1,13 +1,12 @@
 //! `coffer account add|list|test|remove`: the IMAP accounts a vault seals.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use coffer_engine::NewAccount;
-use coffer_engine::net::Security;
 
-use crate::audit::{parse_host_port, read_password_file};
+use crate::server::{ServerArgs, parse_host_port};
 
 /// `coffer account …`
 #[derive(Debug, Subcommand)]
@@ -40,24 +39,9 @@ pub enum AccountCommand {
 pub struct AddArgs {
     /// A name for the account.
     pub name: String,
-    /// The IMAP server, as HOST:PORT (IMAPS unless --starttls).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub imap: String,
-    /// The login name.
-    #[arg(long)]
-    pub user: String,
-    /// A file whose first line is the password (read once, then stored in the vault).
-    #[arg(long, value_name = "FILE")]
-    pub password_file: PathBuf,
-    /// Also trust this CA certificate (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Connect in plaintext and upgrade with STARTTLS (refused if the server does not).
-    #[arg(long, conflicts_with = "insecure_loopback")]
-    pub starttls: bool,
-    /// No TLS at all; only allowed to a loopback address (local test servers).
-    #[arg(long)]
-    pub insecure_loopback: bool,
+    /// The server and how to log in.
+    #[command(flatten)]
+    pub server: ServerArgs,
     /// The SMTP server for sending, as HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     pub smtp: Option<String>,
@@ -68,24 +52,17 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
     let vault = super::unlock(dir, pass_file)?;
     match command {
         AccountCommand::Add(args) => {
-            let (imap_host, imap_port) = parse_host_port(&args.imap)?;
+            let (imap_host, imap_port) = parse_host_port(&args.server.imap)?;
             let smtp = args.smtp.as_deref().map(parse_host_port).transpose()?;
-            let security = if args.insecure_loopback {
-                Security::InsecureLoopback
-            } else if args.starttls {
-                Security::StartTls
-            } else {
-                Security::Tls
-            };
             let name = args.name.clone();
             vault.add_account(NewAccount {
                 name: args.name,
                 imap_host,
                 imap_port,
-                username: args.user,
-                password: read_password_file(&args.password_file)?,
-                security,
-                ca_file: args.ca_file,
+                password: args.server.password()?,
+                security: args.server.security(),
+                username: args.server.user,
+                ca_file: args.server.ca_file,
                 smtp,
             })?;
             println!("added account {name:?}");
