@@ -93,6 +93,11 @@ alias_database =
 local_recipient_maps =
 biff = no
 smtputf8_enable = yes
+# Tests cannot wait minutes: a delivery deferred (LMTP busy on a loaded
+# machine) is retried within a second or two.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
 maillog_file_prefixes = {root}
 maillog_file = {log}
 ",
