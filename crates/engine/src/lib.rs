@@ -18,6 +18,7 @@ mod files;
 mod folders;
 mod kdf;
 mod paths;
+mod rfc3339;
 pub mod seal;
 mod status;
 #[cfg(any(test, feature = "test-support"))]

@@ -1,7 +1,6 @@
 //! Runs the scan: connect, list folders, EXAMINE each, read heads, classify.
 
 use anyhow::Context as _;
-use chrono::{DateTime, SecondsFormat, Utc};
 use coffer_core::audit::{HEAD_BYTES, Verdict, classify};
 use coffer_core::{Authenticity, VaultKeys};
 use coffer_net::{ImapConfig, ImapSession, Security};
@@ -71,12 +70,6 @@ pub enum AuditProgress {
 /// Messages whose heads are held in memory at once (8 KiB each).
 const HEADS_PER_BATCH: usize = 500;
 
-fn rfc3339(unix: i64) -> String {
-    DateTime::<Utc>::from_timestamp(unix, 0)
-        .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_else(|| unix.to_string())
-}
-
 fn fingerprint(der: &[u8]) -> String {
     Sha256::digest(der)
         .iter()
@@ -99,7 +92,7 @@ pub async fn audit(
     opts: AuditOptions<'_>,
     mut progress: impl FnMut(AuditProgress),
 ) -> anyhow::Result<AuditReport> {
-    let scanned_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    let scanned_at = crate::rfc3339::now();
     let mut session = ImapSession::connect(&opts.imap, &opts.user, &opts.password)
         .await
         .with_context(|| format!("connecting to {}:{}", opts.imap.host, opts.imap.port))?;
@@ -214,7 +207,7 @@ pub async fn audit(
                     findings.push(Finding {
                         folder: name.clone(),
                         uid: m.uid,
-                        internaldate: rfc3339(m.internaldate),
+                        internaldate: crate::rfc3339::utc(m.internaldate),
                         size: m.size,
                         kind: verdict.kind().to_owned(),
                         detail,
@@ -235,8 +228,8 @@ pub async fn audit(
             counts,
         });
     }
-    visible.earliest_date = dates.map(|(lo, _)| rfc3339(lo));
-    visible.latest_date = dates.map(|(_, hi)| rfc3339(hi));
+    visible.earliest_date = dates.map(|(lo, _)| crate::rfc3339::utc(lo));
+    visible.latest_date = dates.map(|(_, hi)| crate::rfc3339::utc(hi));
 
     let verification = match opts.keys {
         Some(keys) => Some(
@@ -322,7 +315,7 @@ async fn verify(
             findings.push(Finding {
                 folder: item.folder.clone(),
                 uid: item.uid,
-                internaldate: rfc3339(item.internaldate),
+                internaldate: crate::rfc3339::utc(item.internaldate),
                 size: item.size,
                 kind: kind.to_owned(),
                 detail,
