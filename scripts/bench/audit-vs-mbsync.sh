@@ -3,25 +3,11 @@
 # (IMAPS on the same loopback Dovecot), in one run. Prints both times, the
 # ratio and both peak RSS figures. Target: audit ≤ 0.5 × mbsync.
 #   scripts/bench/audit-vs-mbsync.sh [MESSAGES] [MEGABYTES]
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 messages="${1:-5000}"
 megabytes="${2:-400}"
-export PATH="$HOME/.cargo/bin:$PATH"
-command -v mbsync >/dev/null || { echo "mbsync missing: apt-get install isync" >&2; exit 2; }
-
-cargo build --release --locked -p coffer -p coffer-harness --bin coffer --bin coffer-bench-mailbox
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-echo "generating and loading $messages messages (~$megabytes MB, sealed)..."
-coproc MAILBOX { target/release/coffer-bench-mailbox "$messages" "$megabytes" sealed; }
-read -r info <&"${MAILBOX[0]}"
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$info" "$1"; }
-host="$(field host)"; port="$(field imaps_port)"; ca="$(field ca_file)"
-user="$(field user)"; pass="$(field password)"
-echo "mailbox ready: $(field messages) messages, $(field stored_bytes) bytes stored"
-printf '%s\n' "$pass" > "$work/pass"
+# shellcheck source=scripts/bench/common.sh
+source "$(dirname "$0")/common.sh"
+start_mailbox "$messages" "$megabytes" sealed
 
 mkdir -p "$work/maildir"
 cat > "$work/mbsyncrc" <<CFG
@@ -50,19 +36,13 @@ Sync Pull
 SyncState *
 CFG
 
-measure() {
-  if ! /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1; then
-    echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
-  fi
-  tail -n 1 "$work/time"
-}
 
-mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb <<< "$mb"
+mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb _ _ <<< "$mb"
 downloaded="$(find "$work/maildir" -type f -path '*/cur/*' -o -type f -path '*/new/*' | wc -l)"
 au="$(measure target/release/coffer audit --imap "$host:$port" --user "$user" \
-    --password-file "$work/pass" --ca-file "$ca" --json "$work/report.json")"; read -r au_s au_kb <<< "$au"
+    --password-file "$work/pass" --ca-file "$ca" --json "$work/report.json")"; read -r au_s au_kb _ _ <<< "$au"
 audited="$(python3 -c "import json; print(json.load(open('$work/report.json'))['totals']['sealed'])")"
-exec {MAILBOX[1]}>&-
+stop_mailbox
 
 python3 - "$mb_s" "$mb_kb" "$au_s" "$au_kb" "$downloaded" "$audited" <<'PY'
 import sys

@@ -4,26 +4,12 @@
 # Prints both times, the ratio and both peak RSS figures.
 # Targets: coffer ≤ 1.5 × mbsync's time; coffer peak RSS ≤ 200 MB.
 #   scripts/bench/seal-vs-mbsync.sh [MESSAGES] [MEGABYTES]
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 messages="${1:-5000}"
 megabytes="${2:-400}"
-export PATH="$HOME/.cargo/bin:$PATH"
-command -v mbsync >/dev/null || { echo "mbsync missing: apt-get install isync" >&2; exit 2; }
-
-cargo build --release --locked -p coffer -p coffer-harness --bin coffer --bin coffer-bench-mailbox
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-echo "generating and loading $messages plaintext messages (~$megabytes MB)..."
-coproc MAILBOX { target/release/coffer-bench-mailbox "$messages" "$megabytes" plain; }
-read -r info <&"${MAILBOX[0]}"
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$info" "$1"; }
-host="$(field host)"; port="$(field imaps_port)"; ca="$(field ca_file)"
-user="$(field user)"; pass="$(field password)"
+# shellcheck source=scripts/bench/common.sh
+source "$(dirname "$0")/common.sh"
+start_mailbox "$messages" "$megabytes" plain
 other="$(field other_user)"; other_pass="$(field other_password)"
-echo "mailbox ready: $(field messages) messages, $(field stored_bytes) bytes"
-printf '%s\n' "$pass" > "$work/pass"
 printf '%s\n' "$other_pass" > "$work/other-pass"
 printf 'bench passphrase\n' > "$work/passphrase"
 mkdir -p "$work/state"
@@ -60,12 +46,6 @@ Sync Pull
 SyncState $work/state/
 CFG
 
-measure() {
-  if ! /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/out" 2>&1; then
-    echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
-  fi
-  tail -n 1 "$work/time"
-}
 
 coffer=(target/release/coffer --vault "$work/vault" --passphrase-file "$work/passphrase")
 "${coffer[@]}" init > /dev/null
@@ -76,7 +56,7 @@ mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb mb_u mb_sys
 # COFFER_SEAL_ARGS passes extra options (e.g. "--workers 4") for experiments.
 co="$(measure "${coffer[@]}" seal --account bench --json ${COFFER_SEAL_ARGS:-})"; read -r co_s co_kb co_u co_sys <<< "$co"
 summary="$(grep -v '^ *$' "$work/out" | tail -n 50)"
-exec {MAILBOX[1]}>&-
+stop_mailbox
 
 echo "CPU seconds (user+sys): mbsync $mb_u+$mb_sys, coffer $co_u+$co_sys (Dovecot's own CPU is in neither)"
 python3 - "$mb_s" "$mb_kb" "$co_s" "$co_kb" "$messages" <<'PY'

@@ -1,0 +1,37 @@
+# Shared by the benchmarks here (sourced, not run): build, a work folder, a
+# loaded mailbox, and a timer that records wall time, peak RSS and CPU.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v mbsync >/dev/null || { echo "mbsync missing: apt-get install isync" >&2; exit 2; }
+
+cargo build --release --locked -p coffer -p coffer-harness --bin coffer --bin coffer-bench-mailbox
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# start_mailbox MESSAGES MEGABYTES plain|sealed: starts coffer-bench-mailbox
+# (a loaded Dovecot) and sets host, port, ca, user, pass and $work/pass.
+start_mailbox() {
+  echo "generating and loading $1 messages (~$2 MB, $3)..."
+  coproc MAILBOX { target/release/coffer-bench-mailbox "$1" "$2" "$3"; }
+  read -r info <&"${MAILBOX[0]}"
+  host="$(field host)"; port="$(field imaps_port)"; ca="$(field ca_file)"
+  user="$(field user)"; pass="$(field password)"
+  printf '%s\n' "$pass" > "$work/pass"
+  echo "mailbox ready: $(field messages) messages, $(field stored_bytes) bytes stored"
+}
+
+# stop_mailbox: closing its stdin stops the server.
+stop_mailbox() { exec {MAILBOX[1]}>&-; }
+
+# field NAME: one field of the mailbox's JSON line.
+field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$info" "$1"; }
+
+# measure CMD...: runs CMD (output in $work/out) and prints
+# "wall-seconds peak-RSS-KiB user-seconds sys-seconds".
+measure() {
+  if ! /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/out" 2>&1; then
+    echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
+  fi
+  tail -n 1 "$work/time"
+}
