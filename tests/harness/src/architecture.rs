@@ -43,7 +43,7 @@ const CORE_FORBIDDEN: &[&str] = &[
 ];
 
 /// The workspace crates that ship (the test-support crate is exempt).
-const PRODUCT_CRATES: &[&str] = &[
+pub const PRODUCT_CRATES: &[&str] = &[
     "coffer-core",
     "coffer-store",
     "coffer-net",

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use coffer_harness::architecture::{DependencyGraph, core_source_violations};
+use coffer_harness::architecture::{DependencyGraph, PRODUCT_CRATES, core_source_violations};
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,14 +16,7 @@ fn workspace_root() -> &'static Path {
 #[test]
 fn the_workspace_keeps_its_boundaries() -> anyhow::Result<()> {
     let graph = DependencyGraph::load(workspace_root())?;
-    for krate in [
-        "coffer-core",
-        "coffer-store",
-        "coffer-net",
-        "coffer-engine",
-        "coffer",
-        "coffer-app",
-    ] {
+    for &krate in PRODUCT_CRATES {
         assert!(
             graph.direct.contains_key(krate),
             "{krate} missing from the graph"
