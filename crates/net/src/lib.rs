@@ -15,6 +15,6 @@ mod validate;
 
 pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
-pub use imap::{AppendUid, IdleOutcome, UidInfo};
+pub use imap::{AppendUid, IdleOutcome, ToAppend, UidInfo};
 pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, SpecialUse};
 pub use validate::validate_argument;

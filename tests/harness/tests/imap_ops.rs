@@ -469,3 +469,103 @@ async fn idle_wakes_up_when_mail_arrives_and_times_out_when_none_does() -> anyho
     s.logout().await?;
     Ok(())
 }
+
+/// Dovecot refusing any message over 64 KiB (the quota plugin's size limit).
+const SIZE_LIMIT: &str = "mail_plugins = quota\nplugin {\n  quota = maildir:User quota\n  \
+                          quota_max_mail_size = 64k\n}";
+
+fn batch() -> Vec<(Vec<String>, i64, Vec<u8>)> {
+    vec![
+        (flags(&["\\Seen"]), WHEN, eml("one", "", "first")),
+        (flags(&[]), WHEN - 86_400, eml("two", "", "")),
+        (
+            flags(&["\\Flagged", "$Label2"]),
+            WHEN + 3_600,
+            eml("three", "", &"x".repeat(50_000)),
+        ),
+        (flags(&["\\Answered"]), 0, eml("four", "", "the epoch")),
+    ]
+}
+
+fn to_append(b: &[(Vec<String>, i64, Vec<u8>)]) -> Vec<coffer_net::ToAppend<'_>> {
+    b.iter()
+        .map(|(f, d, m)| coffer_net::ToAppend {
+            flags: f,
+            internaldate: *d,
+            message: m,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn append_many_places_each_message_with_its_flags_and_date_in_order() -> anyhow::Result<()> {
+    let without = |cap: &str| {
+        format!(
+            "imap_capability = UIDPLUS {}",
+            WITHOUT_UIDPLUS.replace(&format!(" {cap}"), "")
+        )
+    };
+    // As one MULTIAPPEND, one with a `+` to wait for before each message,
+    // and as separate APPENDs.
+    for (multiappend, config) in [
+        (true, String::new()),
+        (true, without("LITERAL+")),
+        (false, without("MULTIAPPEND")),
+    ] {
+        let server = MailServer::builder().dovecot_config(&config).start()?;
+        let mut s = connect(&server).await?;
+        let caps = s.capabilities().await?;
+        assert_eq!(caps.iter().any(|c| c == "MULTIAPPEND"), multiappend);
+        let status = s.select("INBOX").await?;
+        let messages = batch();
+        let placed = s.append_many("INBOX", &to_append(&messages)).await?;
+        assert_eq!(placed.len(), messages.len());
+        let stored = server.mailbox_contents(USER, "INBOX")?;
+        assert_eq!(stored.len(), messages.len());
+        for (p, (f, date, bytes)) in placed.iter().zip(&messages) {
+            let p = p.expect("APPENDUID for every message");
+            assert_eq!(p.uid_validity, status.uid_validity);
+            let got = stored.iter().find(|m| m.uid == p.uid).expect("stored");
+            assert_eq!(&got.bytes, bytes, "{config}");
+            assert_eq!(got.internaldate, *date);
+            assert_eq!(sorted(got.flags.clone()), sorted(f.clone()));
+        }
+        assert!(s.append_many("INBOX", &[]).await?.is_empty());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_refused_message_fails_a_multiappend_whole_and_separate_appends_part_way()
+-> anyhow::Result<()> {
+    for multiappend in [true, false] {
+        let mut config = SIZE_LIMIT.to_owned();
+        if !multiappend {
+            config.push_str(&format!(
+                "\nimap_capability = UIDPLUS {}",
+                WITHOUT_UIDPLUS.replace(" MULTIAPPEND", "")
+            ));
+        }
+        let server = MailServer::builder().dovecot_config(&config).start()?;
+        let mut s = connect(&server).await?;
+        let mut messages = batch();
+        // The third message is over the server's size limit.
+        messages[2].2 = eml("three", "", &"x".repeat(100_000));
+        let err = s
+            .append_many("INBOX", &to_append(&messages))
+            .await
+            .expect_err("the server refuses the large message");
+        assert!(matches!(err, NetError::Refused { .. }), "{err:?}");
+        let stored = server.mailbox_contents(USER, "INBOX")?;
+        if multiappend {
+            // All or none (RFC 3502).
+            assert!(stored.is_empty(), "{stored:?}");
+        } else {
+            let bytes: Vec<&Vec<u8>> = stored.iter().map(|m| &m.bytes).collect();
+            assert_eq!(bytes, vec![&messages[0].2, &messages[1].2]);
+        }
+        // The session is still usable afterwards.
+        assert_eq!(s.select("INBOX").await?.exists, stored.len() as u32);
+    }
+    Ok(())
+}

@@ -1,8 +1,10 @@
-//! APPEND with flags and INTERNALDATE, keeping the server's `[APPENDUID v u]` (UIDPLUS).
+//! APPEND with flags and INTERNALDATE, keeping the server's `[APPENDUID v u]` (UIDPLUS); many messages in one MULTIAPPEND.
 //!
-//! async-imap's own `append` drops the response code and always waits for the
-//! `+` continuation; we send the command ourselves, as a non-synchronising
-//! literal (`{N+}`) when the server offers LITERAL+.
+//! async-imap's own `append` drops the response code, always waits for the
+//! `+` continuation and sends one message per command; we send the command
+//! ourselves, as non-synchronising literals (`{N+}`) when the server offers
+//! LITERAL+, and several messages in one command (RFC 3502) when it offers
+//! MULTIAPPEND.
 
 use imap_proto::Response;
 use imap_proto::rfc4315::UidSetMember;
@@ -20,8 +22,27 @@ pub struct AppendUid {
     pub uid: u32,
 }
 
+/// One message to append: its flags, INTERNALDATE (Unix seconds, sent in
+/// UTC) and bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ToAppend<'m> {
+    /// `\Seen`, `\Answered`, `\Flagged`, `\Draft`, `\Deleted` or keyword atoms.
+    pub flags: &'m [String],
+    /// Unix seconds.
+    pub internaldate: i64,
+    /// The message, exactly as it is to be stored.
+    pub message: &'m [u8],
+}
+
 /// Room for the FETCH framing around a message fetched back whole.
 const FETCH_FRAMING: u64 = 4096;
+
+/// One message's part of an APPEND command, checked and formatted.
+struct Prepared<'m> {
+    /// ` (flags) "date" {size}` or `{size+}`.
+    head: String,
+    message: &'m [u8],
+}
 
 impl ImapSession {
     /// Appends `message` to `folder` with `flags` and an INTERNALDATE of
@@ -46,6 +67,33 @@ impl ImapSession {
         internaldate: i64,
         message: &[u8],
     ) -> Result<Option<AppendUid>, NetError> {
+        let one = ToAppend {
+            flags,
+            internaldate,
+            message,
+        };
+        Ok(self
+            .append_many(folder, &[one])
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
+    }
+
+    /// Appends `messages` to `folder`, returning where each went, in order
+    /// (each `None` when the server did not say; see [`ImapSession::append`]).
+    ///
+    /// With MULTIAPPEND (RFC 3502) this is one command, which the server
+    /// carries out for all messages or for none: one transaction, where
+    /// separate APPENDs to a busy folder each wait for its lock. Without
+    /// it, the messages are appended one command at a time, and an error
+    /// part way leaves the earlier ones appended. Every message is checked
+    /// as for [`ImapSession::append`] before anything is sent.
+    pub async fn append_many(
+        &mut self,
+        folder: &str,
+        messages: &[ToAppend<'_>],
+    ) -> Result<Vec<Option<AppendUid>>, NetError> {
         // Validate the name as given: encoding would hide a CR or LF in base64.
         validate::validate_argument("folder name", folder)?;
         if folder.is_empty() {
@@ -55,54 +103,88 @@ impl ImapSession {
             });
         }
         let wire = validate::quoted("folder name", &mutf7::encode(folder))?;
-        let flag_list = flag_list(flags)?;
-        let date = date::format_internaldate(internaldate)?;
-        let size = u64::try_from(message.len()).unwrap_or(u64::MAX);
-        let limit = self.limits.max_response_bytes.saturating_sub(FETCH_FRAMING);
-        if size > limit {
-            return Err(NetError::MessageTooLarge { size, limit });
-        }
         let literal_plus = self.has_cached_capability("LITERAL+").await?;
         let marker = if literal_plus { "+" } else { "" };
-        let line = format!("APPEND {wire} ({flag_list}) {date} {{{size}{marker}}}");
-        let limits = self.limits;
-        let done = timed(limits, "appending a message", async {
-            let tag = self.send_command("APPEND", &line).await?;
-            if !literal_plus {
-                // The server may refuse the size before the literal is sent.
-                if let Some(refusal) = self.await_continuation(&tag).await? {
-                    return Err(refusal);
-                }
+        let limit = self.limits.max_response_bytes.saturating_sub(FETCH_FRAMING);
+        let mut prepared = Vec::with_capacity(messages.len());
+        for m in messages {
+            let size = u64::try_from(m.message.len()).unwrap_or(u64::MAX);
+            if size > limit {
+                return Err(NetError::MessageTooLarge { size, limit });
             }
-            let stream = self.session.get_mut();
-            let sent = async {
-                stream.write_all(message).await?;
-                stream.write_all(b"\r\n").await?;
-                stream.flush().await
-            };
-            sent.await.map_err(|e| error_map::io_error(limits, e))?;
+            let flag_list = flag_list(m.flags)?;
+            let date = date::format_internaldate(m.internaldate)?;
+            prepared.push(Prepared {
+                head: format!(" ({flag_list}) {date} {{{size}{marker}}}"),
+                message: m.message,
+            });
+        }
+        if prepared.len() > 1 && self.has_cached_capability("MULTIAPPEND").await? {
+            return self.append_command(&wire, &prepared, literal_plus).await;
+        }
+        let mut placed = Vec::with_capacity(prepared.len());
+        for one in prepared.chunks(1) {
+            placed.extend(self.append_command(&wire, one, literal_plus).await?);
+        }
+        Ok(placed)
+    }
+
+    /// Sends one APPEND command carrying `messages` (several only with
+    /// MULTIAPPEND) and reads where the server put them.
+    async fn append_command(
+        &mut self,
+        wire: &str,
+        messages: &[Prepared<'_>],
+        literal_plus: bool,
+    ) -> Result<Vec<Option<AppendUid>>, NetError> {
+        let Some((first, rest)) = messages.split_first() else {
+            return Ok(Vec::new());
+        };
+        let line = format!("APPEND {wire}{}", first.head);
+        let limits = self.limits;
+        let done = timed(limits, "appending", async {
+            let tag = self.send_command("APPEND", &line).await?;
+            let mut next = Some(first);
+            let mut rest = rest.iter();
+            while let Some(part) = next {
+                if !literal_plus {
+                    // The server may refuse the size before the literal is sent.
+                    if let Some(refusal) = self.await_continuation(&tag).await? {
+                        return Err(refusal);
+                    }
+                }
+                next = rest.next();
+                let stream = self.session.get_mut();
+                let sent = async {
+                    stream.write_all(part.message).await?;
+                    match next {
+                        Some(following) => {
+                            stream.write_all(following.head.as_bytes()).await?;
+                            stream.write_all(b"\r\n").await?;
+                        }
+                        None => stream.write_all(b"\r\n").await?,
+                    }
+                    stream.flush().await
+                };
+                sent.await.map_err(|e| error_map::io_error(limits, e))?;
+            }
             self.read_until_tagged("APPEND", &tag, command::ignore)
                 .await
         })
         .await?;
-        match done.append_uid {
-            Some((uid_validity, members)) => match members.as_slice() {
-                [UidSetMember::Uid(uid)] => Ok(Some(AppendUid {
-                    uid_validity,
-                    uid: *uid,
-                })),
-                [UidSetMember::UidRange(range)] if range.start() == range.end() => {
-                    Ok(Some(AppendUid {
-                        uid_validity,
-                        uid: *range.start(),
-                    }))
-                }
-                other => Err(NetError::Protocol(format!(
-                    "APPENDUID for one message names {other:?}"
-                ))),
-            },
-            None => Ok(None),
-        }
+        let Some((uid_validity, members)) = done.append_uid else {
+            return Ok(vec![None; messages.len()]);
+        };
+        let uids = expand(&members, messages.len()).ok_or_else(|| {
+            NetError::Protocol(format!(
+                "APPENDUID for {} message(s) names {members:?}",
+                messages.len()
+            ))
+        })?;
+        Ok(uids
+            .into_iter()
+            .map(|uid| Some(AppendUid { uid_validity, uid }))
+            .collect())
     }
 
     /// Waits for the `+` that invites a synchronising literal. A tagged
@@ -164,6 +246,34 @@ fn flag_list(flags: &[String]) -> Result<String, NetError> {
     Ok(out.join(" "))
 }
 
+/// The UIDs of an APPENDUID uid-set, in order, when it names exactly
+/// `count` of them (checked before expanding: a hostile `1:4294967295`
+/// allocates nothing).
+fn expand(members: &[UidSetMember], count: usize) -> Option<Vec<u32>> {
+    let mut named: u64 = 0;
+    for m in members {
+        named += match m {
+            UidSetMember::Uid(_) => 1,
+            UidSetMember::UidRange(r) => u64::from(r.end().abs_diff(*r.start())) + 1,
+        };
+    }
+    if named != u64::try_from(count).ok()? {
+        return None;
+    }
+    let mut uids = Vec::with_capacity(count);
+    for m in members {
+        match m {
+            UidSetMember::Uid(u) => uids.push(*u),
+            UidSetMember::UidRange(r) => {
+                // A set: `5:3` is `3:5`.
+                let (a, b) = (*r.start(), *r.end());
+                uids.extend(a.min(b)..=a.max(b));
+            }
+        }
+    }
+    (!uids.contains(&0)).then_some(uids)
+}
+
 /// RFC 3501 `atom`: one or more CHARs that are not atom-specials.
 fn is_atom(s: &str) -> bool {
     !s.is_empty()
@@ -195,6 +305,23 @@ mod tests {
         );
         assert_eq!(flag_list(&[])?, "");
         Ok(())
+    }
+
+    #[test]
+    fn appenduid_sets_expand_in_order_only_when_they_name_each_message_once() {
+        use UidSetMember::{Uid, UidRange};
+        assert_eq!(expand(&[Uid(7)], 1), Some(vec![7]));
+        assert_eq!(
+            expand(&[UidRange(101..=103), Uid(110)], 4),
+            Some(vec![101, 102, 103, 110])
+        );
+        #[allow(clippy::reversed_empty_ranges)] // as a server may send `5:3`
+        let reversed = UidRange(5..=3);
+        assert_eq!(expand(&[reversed], 3), Some(vec![3, 4, 5]));
+        assert_eq!(expand(&[UidRange(1..=3)], 2), None, "too many");
+        assert_eq!(expand(&[Uid(1)], 2), None, "too few");
+        assert_eq!(expand(&[UidRange(1..=u32::MAX)], 3), None);
+        assert_eq!(expand(&[Uid(0)], 1), None, "UID 0 does not exist");
     }
 
     #[test]

@@ -28,7 +28,7 @@ mod uid_set;
 use crate::stream::ImapStream;
 use crate::{Limits, NetError};
 
-pub use append::AppendUid;
+pub use append::{AppendUid, ToAppend};
 pub use examine::FolderStatus;
 pub use fetch::FetchedMessage;
 pub use heads::MessageHead;
