@@ -30,6 +30,12 @@ pub struct SealArgs {
     /// Parallel IMAP connections [default: 3].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
+    /// Most originals per batch (for tuning) [default: 100].
+    #[arg(long, value_name = "N", hide = true)]
+    pub batch_messages: Option<usize>,
+    /// Most bytes of originals per batch (for tuning) [default: 4 MiB].
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub batch_bytes: Option<u64>,
 }
 
 /// Runs `coffer seal`: exit status 0 all sealed, 1 something left unsealed
@@ -42,6 +48,8 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> anyhow::Res
         dry_run: args.dry_run,
         max_message_bytes: args.max_message_size.unwrap_or(defaults.max_message_bytes),
         workers: args.workers.unwrap_or(defaults.workers),
+        batch_messages: args.batch_messages.unwrap_or(defaults.batch_messages),
+        batch_bytes: args.batch_bytes.unwrap_or(defaults.batch_bytes),
         ..defaults
     };
     let mut bar = Bar::new();

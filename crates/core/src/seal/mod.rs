@@ -133,7 +133,12 @@ impl OuterInfo {
 /// The seal id the engine would give `original` in this vault: use it to find
 /// an existing sealed copy with `UID SEARCH HEADER X-Coffer-Seal-Id <id>`.
 pub fn seal_id(keys: &VaultKeys, original: &[u8]) -> SealId {
-    SealId::compute(keys.seal_id_key(), &Sha256::digest(original).into())
+    seal_id_of_sha256(keys, &Sha256::digest(original).into())
+}
+
+/// [`seal_id`] from the original's SHA-256, for a caller that has it already.
+pub fn seal_id_of_sha256(keys: &VaultKeys, original_sha256: &[u8; 32]) -> SealId {
+    SealId::compute(keys.seal_id_key(), original_sha256)
 }
 
 /// Seals an original message for this vault's recipients. The RNG supplies

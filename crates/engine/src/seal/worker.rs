@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use anyhow::Context as _;
 use coffer_core::{InternalDate, SealInput, VaultKeys};
-use coffer_net::{FetchedMessage, ImapSession};
+use coffer_net::{FetchedMessage, ImapSession, ToAppend};
 use coffer_store::{JournalRow, JournalState};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
@@ -15,7 +15,7 @@ use super::journal::{Journal, set};
 use super::plan::{FolderPlan, Item};
 use super::progress::SealProgress;
 use super::summary::SealSummary;
-use super::verify::{Appended, verify_copy};
+use super::verify::verify_copy;
 use crate::accounts::Connection;
 use crate::audit::hex;
 
@@ -60,9 +60,9 @@ struct Work<'b> {
     sha256: [u8; 32],
     /// The original's INTERNALDATE, reported when it is sealed.
     internaldate: i64,
-    /// Where its sealed copy is, and what was appended (None: a previous
-    /// run's copy).
-    copy: Option<(u32, Option<Appended>)>,
+    /// Where its sealed copy is, and the bytes appended (None: a previous
+    /// run's copy), kept to compare with what the server serves back.
+    copy: Option<(u32, Option<Vec<u8>>)>,
 }
 
 impl Shared<'_> {
@@ -214,6 +214,7 @@ async fn run_batch(
 ) -> anyhow::Result<()> {
     let folder = &batch.folder;
     let name = folder.name.as_str();
+    let t0 = std::time::Instant::now();
     let session = select(shared, open, folder).await?;
 
     // Fetch the originals (BODY.PEEK: never sets \Seen).
@@ -260,7 +261,7 @@ async fn run_batch(
             continue;
         }
         let sha256: [u8; 32] = Sha256::digest(&message.body).into();
-        row.seal_id = coffer_core::seal::seal_id(shared.keys, &message.body).to_string();
+        row.seal_id = coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256).to_string();
         row.original_sha256 = hex(&sha256);
         row.original_size = message.body.len() as u64;
         work.push((
@@ -287,23 +288,30 @@ async fn run_batch(
         ),
     )?;
 
-    // Seal and APPEND (or find the copy a previous run made).
-    for (w, message) in &mut work {
+    let t_fetch = t0.elapsed();
+    // Seal, then APPEND the batch in one command (or find the copy a
+    // previous run made).
+    let mut pending: Vec<(usize, Sealed)> = Vec::new();
+    for (i, (w, message)) in work.iter_mut().enumerate() {
         let body = std::mem::take(&mut message.body);
         w.copy = match folder.claim(&w.row.seal_id) {
             Some(uid) => Some((uid, None)),
-            None => match find_copy(session, folder, w).await? {
-                Some(uid) => Some((uid, None)),
-                None => append(shared, session, folder, w, message, &body).await?,
-            },
+            None => find_copy(session, folder, w).await?.map(|uid| (uid, None)),
         };
         if w.copy.is_none() {
-            done.insert(w.item.uid);
+            match seal_copy(shared, folder, w, message, &body) {
+                Some(sealed) => pending.push((i, sealed)),
+                None => {
+                    done.insert(w.item.uid);
+                }
+            }
         }
     }
+    append_sealed(session, folder, &mut work, pending).await?;
     work.retain(|(w, _)| w.copy.is_some());
     for (w, _) in &mut work {
-        if let Some((uid, _)) = w.copy {
+        if let Some((uid, _)) = &w.copy {
+            let uid = *uid;
             w.row.state = JournalState::Appended;
             w.row.appended_uid_validity = folder.uid_validity;
             w.row.appended_uid = uid;
@@ -315,10 +323,11 @@ async fn run_batch(
             .map(|(w, _)| &w.row),
     )?;
 
+    let t_append = t0.elapsed();
     // Fetch the copies back and verify each.
     let copy_uids: Vec<u32> = work
         .iter()
-        .filter_map(|(w, _)| w.copy.map(|c| c.0))
+        .filter_map(|(w, _)| w.copy.as_ref().map(|c| c.0))
         .collect();
     let mut copies: HashMap<u32, FetchedMessage> = session
         .uid_fetch_many(&copy_uids)
@@ -329,11 +338,11 @@ async fn run_batch(
         .collect();
     let mut verified: Vec<Work<'_>> = Vec::new();
     for (mut w, _) in work {
-        let Some((copy_uid, appended)) = w.copy else {
+        let Some((copy_uid, appended)) = w.copy.take() else {
             continue;
         };
         let outcome = match copies.remove(&copy_uid) {
-            Some(copy) => verify_copy(shared.keys, &copy.body, appended, &w.sha256),
+            Some(copy) => verify_copy(shared.keys, &copy.body, appended.as_deref(), &w.sha256),
             None => Err("the sealed copy vanished before it could be verified".to_owned()),
         };
         match outcome {
@@ -352,6 +361,7 @@ async fn run_batch(
         }
     }
     shared.journal.write(verified.iter().map(|w| &w.row))?;
+    let t_verify = t0.elapsed();
 
     if !shared.uidplus {
         for w in &mut verified {
@@ -417,6 +427,15 @@ async fn run_batch(
     }
     drop(summary);
     shared.journal.write(verified.iter().map(|w| &w.row))?;
+    tracing::debug!(
+        folder = name,
+        messages = batch.items.len(),
+        fetch_ms = t_fetch.as_millis() as u64,
+        append_ms = (t_append - t_fetch).as_millis() as u64,
+        verify_ms = (t_verify - t_append).as_millis() as u64,
+        delete_ms = (t0.elapsed() - t_verify).as_millis() as u64,
+        "batch timings"
+    );
     emit_sealed(shared, name, &verified, JournalState::Deleted);
     Ok(())
 }
@@ -454,16 +473,22 @@ async fn find_copy(
     Ok(folder.claim_any(&found))
 }
 
-/// Seals `body` and APPENDs it with the original's flags and INTERNALDATE.
-/// `Ok(None)` when this original cannot be sealed (recorded as skipped).
-async fn append(
+/// A sealed copy waiting to be appended.
+struct Sealed {
+    flags: Vec<String>,
+    internaldate: i64,
+    bytes: Vec<u8>,
+}
+
+/// Seals `body` with the original's flags and INTERNALDATE. `None` when
+/// this original cannot be sealed (recorded as skipped).
+fn seal_copy(
     shared: &Shared<'_>,
-    session: &mut ImapSession,
     folder: &FolderPlan,
     w: &Work<'_>,
     message: &FetchedMessage,
     body: &[u8],
-) -> anyhow::Result<Option<(u32, Option<Appended>)>> {
+) -> Option<Sealed> {
     let name = folder.name.as_str();
     let flags: Vec<String> = message
         .flags
@@ -478,7 +503,7 @@ async fn append(
             .summary
             .borrow_mut()
             .skip(name, w.item.uid, w.size, reason);
-        Ok(None)
+        None
     };
     let internaldate = match InternalDate::new(message.internaldate, 0) {
         Ok(d) => d,
@@ -490,30 +515,61 @@ async fn append(
         internaldate,
         original: body,
     };
-    let sealed = match coffer_core::seal(shared.keys, &input, &mut rand::rngs::OsRng) {
-        Ok(s) => s,
-        Err(e) => return skip(e.to_string()),
-    };
-    let appended = Appended::of(&sealed);
+    match coffer_core::seal(shared.keys, &input, &mut rand::rngs::OsRng) {
+        Ok(bytes) => Some(Sealed {
+            flags,
+            internaldate: message.internaldate,
+            bytes,
+        }),
+        Err(e) => skip(e.to_string()),
+    }
+}
+
+/// APPENDs the sealed copies (one MULTIAPPEND where the server offers it:
+/// all or none) and records in each `work` entry where its copy went.
+async fn append_sealed(
+    session: &mut ImapSession,
+    folder: &FolderPlan,
+    work: &mut [(Work<'_>, FetchedMessage)],
+    pending: Vec<(usize, Sealed)>,
+) -> anyhow::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let name = folder.name.as_str();
+    let messages: Vec<ToAppend<'_>> = pending
+        .iter()
+        .map(|(_, s)| ToAppend {
+            flags: &s.flags,
+            internaldate: s.internaldate,
+            message: &s.bytes,
+        })
+        .collect();
     let placed = session
-        .append(name, &flags, message.internaldate, &sealed)
+        .append_many(name, &messages)
         .await
-        .with_context(|| format!("appending a sealed copy to {name:?}"))?;
-    drop(sealed);
-    let uid = match placed {
-        Some(p) => {
-            check_validity(folder, p.uid_validity)?;
-            p.uid
-        }
-        None => session
-            .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
-            .await
-            .context("locating the appended copy")?
-            .last()
-            .copied()
-            .context("the server accepted the sealed copy but cannot find it")?,
-    };
-    Ok(Some((uid, Some(appended))))
+        .with_context(|| format!("appending sealed copies to {name:?}"))?;
+    drop(messages);
+    for ((i, sealed), place) in pending.into_iter().zip(placed) {
+        let Some((w, _)) = work.get_mut(i) else {
+            continue;
+        };
+        let uid = match place {
+            Some(p) => {
+                check_validity(folder, p.uid_validity)?;
+                p.uid
+            }
+            None => session
+                .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
+                .await
+                .context("locating the appended copy")?
+                .last()
+                .copied()
+                .context("the server accepted the sealed copy but cannot find it")?,
+        };
+        w.copy = Some((uid, Some(sealed.bytes)));
+    }
+    Ok(())
 }
 
 fn has_flag(flags: &[String], flag: &str) -> bool {
