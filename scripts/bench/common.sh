@@ -30,6 +30,10 @@ field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
 # measure CMD...: runs CMD (output in $work/out) and prints
 # "wall-seconds peak-RSS-KiB user-seconds sys-seconds".
 measure() {
+  # Start each timed command with no dirty pages left by whatever ran
+  # before (loading the corpus, a previous run's clean-up): otherwise the
+  # first command pays for their writeback.
+  sync
   if ! /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" > "$work/out" 2>&1; then
     echo "failed: $*" >&2; cat "$work/out" "$work/time" >&2; return 1
   fi

@@ -389,6 +389,7 @@ async fn run_batch(
         .await
         .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
     check_validity(folder, status.uid_validity)?;
+    let t_select = t0.elapsed();
     let marked: HashSet<u32> = session
         .uid_store_deleted_many(&originals)
         .await
@@ -433,7 +434,8 @@ async fn run_batch(
         fetch_ms = t_fetch.as_millis() as u64,
         append_ms = (t_append - t_fetch).as_millis() as u64,
         verify_ms = (t_verify - t_append).as_millis() as u64,
-        delete_ms = (t0.elapsed() - t_verify).as_millis() as u64,
+        select_ms = (t_select - t_verify).as_millis() as u64,
+        delete_ms = (t0.elapsed() - t_select).as_millis() as u64,
         "batch timings"
     );
     emit_sealed(shared, name, &verified, JournalState::Deleted);
