@@ -14,20 +14,21 @@ pub enum NetError {
         reason: &'static str,
     },
     /// Host name resolution failed.
-    #[error("cannot resolve {host}: {source}")]
+    #[error("cannot resolve {host}: {error}")]
     Resolve {
         /// The host that was looked up.
         host: String,
-        /// The resolver's error.
-        source: std::io::Error,
+        /// The resolver's error (shown in the message, not a separate
+        /// `source`, so an error chain does not print it twice).
+        error: std::io::Error,
     },
     /// The TCP connection could not be made.
-    #[error("cannot connect to {addr}: {source}")]
+    #[error("cannot connect to {addr}: {error}")]
     Connect {
         /// The address tried.
         addr: String,
-        /// The socket error.
-        source: std::io::Error,
+        /// The socket error (in the message, as for `Resolve`).
+        error: std::io::Error,
     },
     /// A network step took longer than the configured timeout.
     #[error("timed out while {action} (after {seconds} s)")]

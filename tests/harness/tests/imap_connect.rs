@@ -309,3 +309,23 @@ async fn a_server_that_never_answers_times_out() -> anyhow::Result<()> {
     hold.abort();
     Ok(())
 }
+
+#[tokio::test]
+async fn a_closed_port_is_a_clear_error_that_names_its_cause_once() -> anyhow::Result<()> {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let config = ImapConfig::new("127.0.0.1", port);
+    let err = ImapSession::connect(&config, USER, &password(PASSWORD))
+        .await
+        .expect_err("nothing listens");
+    assert!(matches!(err, NetError::Connect { .. }), "{err:?}");
+    let shown = format!("{:#}", anyhow::Error::new(err));
+    assert_eq!(shown.matches("refused").count(), 1, "{shown}");
+    assert!(
+        shown.starts_with(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{shown}"
+    );
+    Ok(())
+}

@@ -133,15 +133,15 @@ async fn resolve(config: &ImapConfig) -> Result<Vec<SocketAddr>, NetError> {
     timed(config.limits, "resolving the host name", async move {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
             .await
-            .map_err(|source| NetError::Resolve {
+            .map_err(|error| NetError::Resolve {
                 host: host.clone(),
-                source,
+                error,
             })?
             .collect();
         if addrs.is_empty() {
             return Err(NetError::Resolve {
                 host,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+                error: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
             });
         }
         Ok(addrs)
@@ -155,9 +155,9 @@ async fn connect_any(addrs: &[SocketAddr], limits: Limits) -> Result<TcpStream, 
         let attempt = timed(limits, "connecting", async {
             TcpStream::connect(addr)
                 .await
-                .map_err(|source| NetError::Connect {
+                .map_err(|error| NetError::Connect {
                     addr: addr.to_string(),
-                    source,
+                    error,
                 })
         })
         .await;
@@ -174,7 +174,7 @@ async fn connect_any(addrs: &[SocketAddr], limits: Limits) -> Result<TcpStream, 
     }
     Err(last.unwrap_or_else(|| NetError::Connect {
         addr: String::new(),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+        error: std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
     }))
 }
 
