@@ -38,27 +38,9 @@ impl Place {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("pass"), format!("{PASSPHRASE}\n")).unwrap();
         std::fs::write(tmp.path().join("imap-pw"), format!("{PASSWORD}\n")).unwrap();
-        let run = |args: &[&str]| {
-            let out = coffer(tmp.path(), args).output().unwrap();
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        };
-        run(&["init"]);
-        let imap = format!("{}:{}", server.host(), server.imaps_port());
-        let pw = tmp.path().join("imap-pw");
-        let ca = server.ca_file();
-        run(&[
-            "account",
-            "add",
-            "mail",
-            "--imap",
-            &imap,
-            "--user",
-            USER,
-            "--password-file",
-            pw.to_str().unwrap(),
-            "--ca-file",
-            ca.to_str().unwrap(),
-        ]);
+        let out = coffer(tmp.path(), &["init"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        add_account(tmp.path(), &server, "mail", &tmp.path().join("imap-pw"));
         // Only to read the keys, to check that seals are genuine.
         let vault = Vault::unlock(
             &tmp.path().join("vault"),
@@ -133,6 +115,27 @@ fn coffer(dir: &Path, args: &[&str]) -> Command {
         .env("COFFER_TEST_KDF", "weak")
         .stdin(Stdio::null());
     c
+}
+
+/// `coffer account add NAME` for the test user on `server`, checked.
+fn add_account(dir: &Path, server: &MailServer, name: &str, password_file: &Path) {
+    let imap = format!("{}:{}", server.host(), server.imaps_port());
+    let ca = server.ca_file();
+    let args = [
+        "account",
+        "add",
+        name,
+        "--imap",
+        &imap,
+        "--user",
+        USER,
+        "--password-file",
+        password_file.to_str().unwrap(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ];
+    let out = coffer(dir, &args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 fn text(out: &Output) -> String {
@@ -386,4 +389,65 @@ fn an_unknown_account_exits_2_at_once() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("no account named"), "{}", text(&out));
+}
+
+#[test]
+fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
+    let p = Place::new();
+    let mut w = p.watch(&["--poll-seconds", "300", "--idle-seconds", "300"]);
+    w.wait_for("pass (INBOX)", 1, false);
+    // Mail waiting in a folder the watcher only polls (every 5 minutes).
+    p.server.create_folder(USER, "Later").unwrap();
+    let waiting = eml("waiting in Later");
+    p.deliver("Later", &waiting);
+
+    // `seal` refuses (1); `watch` cannot go on (2, its only error status).
+    for (args, code) in [
+        (&["seal"][..], 1),
+        (&["watch", "--once-sealed", "1"][..], 2),
+    ] {
+        let out = coffer(p.tmp.path(), args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("is being sealed by another coffer process"),
+            "{}",
+            text(&out)
+        );
+    }
+    // A dry run changes nothing, so it may look meanwhile.
+    let out = coffer(p.tmp.path(), &["seal", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let before = p.server.mailbox_contents(USER, "Later").unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].bytes, waiting, "the refused runs touched nothing");
+
+    // The kernel drops the lock with the process: never a stale lock.
+    w.child.kill().unwrap();
+    w.child.wait().unwrap();
+    let out = coffer(p.tmp.path(), &["seal"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    p.wait_sealed(&w, "Later", &waiting);
+}
+
+#[test]
+fn a_refused_login_ends_the_watch_instead_of_retrying_forever() {
+    let p = Place::new();
+    let wrong = p.tmp.path().join("wrong-pw");
+    std::fs::write(&wrong, "not the password\n").unwrap();
+    add_account(p.tmp.path(), &p.server, "wrong", &wrong);
+    let started = Instant::now();
+    let mut w = p.watch(&["--account", "wrong"]);
+    let status = w.wait_exit();
+    assert_eq!(status.code(), Some(2), "{}", w.log());
+    let log = w.log();
+    assert!(log.contains("login failed"), "{log}");
+    assert!(log.contains("can get the account locked"), "{log}");
+    assert!(!log.contains("retrying in"), "no retry: {log}");
+    assert!(
+        !log.contains("not the password"),
+        "the password is never shown: {log}"
+    );
+    eprintln!("ended after {:?}:\n{log}", started.elapsed());
 }

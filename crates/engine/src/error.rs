@@ -42,6 +42,12 @@ pub enum VaultError {
         "the vault has {0} accounts; name one with --account (add one with `coffer account add`)"
     )]
     AccountNeeded(usize),
+    /// Another `seal` or `watch` is working on this account right now.
+    #[error(
+        "account {0:?} is being sealed by another coffer process (a `seal` or `watch`, or the app); \
+         wait for it to finish or stop it, then try again"
+    )]
+    AccountBusy(String),
     /// An export target already exists.
     #[error("{0} already exists; refusing to overwrite it")]
     WouldOverwrite(PathBuf),

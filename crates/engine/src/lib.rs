@@ -17,6 +17,7 @@ mod error;
 mod files;
 mod folders;
 mod kdf;
+mod lock;
 mod paths;
 mod rfc3339;
 pub mod seal;

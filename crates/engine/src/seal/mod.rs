@@ -38,6 +38,7 @@ pub use progress::SealProgress;
 pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped, WouldSeal};
 
 use crate::Vault;
+use crate::accounts::Connection;
 
 /// How to run `seal`.
 #[derive(Debug, Clone)]
@@ -87,16 +88,32 @@ impl Vault {
     /// `options.folders`. Re-running converges: seals already there are
     /// counted, never duplicated. Errors about one message or one folder
     /// are in the summary; an `Err` means the run could not start or
-    /// plan (login, listing folders, the database).
+    /// plan (login, listing folders, the database), or another run holds
+    /// the account ([`crate::VaultError::AccountBusy`]).
     #[tracing::instrument(skip_all, fields(account = account.unwrap_or("")))]
     pub async fn seal(
         &self,
         account: Option<&str>,
         options: &SealOptions,
+        progress: impl FnMut(SealProgress),
+    ) -> anyhow::Result<SealSummary> {
+        let conn = self.connection(account)?;
+        // A dry run changes nothing and may look while another run works.
+        let _lock = match options.dry_run {
+            true => None,
+            false => Some(self.lock_account(&conn.name)?),
+        };
+        self.seal_locked(&conn, options, progress).await
+    }
+
+    /// [`Vault::seal`] for a caller that holds the account's lock.
+    pub(crate) async fn seal_locked(
+        &self,
+        conn: &Connection,
+        options: &SealOptions,
         mut progress: impl FnMut(SealProgress),
     ) -> anyhow::Result<SealSummary> {
         let started = Instant::now();
-        let conn = self.connection(account)?;
         let mut session = conn.connect().await?;
         let uidplus = session
             .has_uidplus()
@@ -158,7 +175,7 @@ impl Vault {
             let shared = worker::Shared {
                 keys: self.keys(),
                 journal,
-                conn: &conn,
+                conn,
                 uidplus,
                 queue: RefCell::new(queue),
                 summary: RefCell::new(&mut summary),

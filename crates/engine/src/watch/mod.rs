@@ -6,7 +6,9 @@
 //! the other folders, and INBOX too when the server has no IDLE. Any
 //! connection or sealing error backs off (1 s, 2, 4 … up to a cap, with
 //! jitter) and reconnects: a server restart or a lost network never ends
-//! the watch. Passes are never interrupted; a stop request ends the loop
+//! the watch. A login the server refuses, or a server failing the TLS
+//! checks, does end it: retrying cannot fix those and could get the account
+//! locked, or keep talking to an impostor. Passes are never interrupted; a stop request ends the loop
 //! at the next wait (the sealing journal makes any stop safe anyway).
 //!
 //! * [`event`] — what the caller sees;
@@ -31,6 +33,7 @@ use self::inbox::InboxIdle;
 use crate::accounts::Connection;
 use crate::seal::{SealOptions, SealProgress};
 use crate::{Vault, VaultError};
+use coffer_net::NetError;
 
 /// The longest IDLE before it is ended and re-issued: RFC 2177 lets a
 /// server drop a client idle for 30 minutes and asks clients to re-issue
@@ -82,6 +85,8 @@ impl Vault {
         shutdown: impl Future<Output = ()>,
     ) -> anyhow::Result<()> {
         let conn = self.connection(account)?;
+        // Held for the whole watch: a `seal` meanwhile is refused.
+        let _lock = self.lock_account(&conn.name)?;
         let mut shutdown = pin!(shutdown.fuse());
         on_event(WatchEvent::Started {
             account: conn.name.clone(),
@@ -106,6 +111,9 @@ impl Vault {
                 state.idle = None;
                 if error.chain().any(|e| e.is::<VaultError>()) {
                     return Err(error);
+                }
+                if let Some(reason) = retrying_cannot_fix(&error) {
+                    return Err(error.context(reason));
                 }
                 let wait = state.backoff.next_wait();
                 // The caller logs the event; this is for -v runs of the app.
@@ -140,7 +148,7 @@ impl Vault {
             ..options.clone()
         };
         let summary = self
-            .seal(Some(&conn.name), &options, |p| {
+            .seal_locked(conn, &options, |p| {
                 if let SealProgress::Sealed {
                     folder,
                     uid,
@@ -236,6 +244,35 @@ impl Loop<'_> {
         }
         Ok(())
     }
+}
+
+/// Why retrying `error` would not help, if so: a login the server refuses
+/// (retried, it could get the account locked by the provider) or a server
+/// that fails the transport's checks (it could be an impostor). A temporary
+/// login failure (the server says so) is retried.
+fn retrying_cannot_fix(error: &anyhow::Error) -> Option<&'static str> {
+    error
+        .chain()
+        .find_map(|e| match e.downcast_ref::<NetError>()? {
+            NetError::AuthFailed { reason, .. }
+                if !reason.to_ascii_lowercase().contains("temporar") =>
+            {
+                Some(
+                    "watch stopped: the server refuses this account's login, and logging in \
+                 again and again can get the account locked; correct the password \
+                 (`coffer account remove` and `account add`), check it with \
+                 `coffer account test`, then start watch again",
+                )
+            }
+            NetError::Certificate { .. }
+            | NetError::CaFile { .. }
+            | NetError::StartTlsNotOffered
+            | NetError::InsecureNotLoopback { .. } => Some(
+                "watch stopped: the connection failed a security check, which waiting \
+             will not fix; check the account with `coffer account test`",
+            ),
+            _ => None,
+        })
 }
 
 /// Whether the caller asked to stop (checked without waiting).
