@@ -383,6 +383,65 @@ fn other_clients_deleting_moving_and_flagging_during_a_run_lose_nothing() {
 }
 
 #[test]
+fn flags_another_client_changes_before_the_original_goes_carry_over_to_the_copy() {
+    let s = Setup::new();
+    s.put("INBOX", &eml(1, 300), &[], "01-Mar-2024 09:00:00 +0000");
+    s.put(
+        "INBOX",
+        &eml(2, 300),
+        &["\\Answered"],
+        "01-Mar-2024 09:00:00 +0000",
+    );
+    s.put(
+        "INBOX",
+        &eml(3, 300),
+        &["\\Seen"],
+        "01-Mar-2024 09:00:00 +0000",
+    );
+    let mut before = s.contents("INBOX");
+    let mut fired = false;
+    let summary = s.seal(&options(), |p| {
+        // The copies are verified; the originals are about to go. Another
+        // client reads and flags the first, and un-answers the second.
+        if let SealProgress::BatchVerified { uids, .. } = p
+            && !fired
+        {
+            fired = true;
+            assert_eq!(uids, vec![1, 2, 3]);
+            let uid = |n: u32| n.to_string();
+            s.doveadm(&[
+                "flags",
+                "add",
+                "-u",
+                USER,
+                "\\Seen \\Flagged",
+                "mailbox",
+                "INBOX",
+                "uid",
+                &uid(1),
+            ]);
+            s.doveadm(&[
+                "flags",
+                "remove",
+                "-u",
+                USER,
+                "\\Answered",
+                "mailbox",
+                "INBOX",
+                "uid",
+                &uid(2),
+            ]);
+        }
+    });
+    assert!(fired);
+    assert!(summary.failed.is_empty(), "{summary:#?}");
+    // The copies carry the flags as they were when the originals went.
+    before[0].flags = vec!["\\Flagged".into(), "\\Seen".into()];
+    before[1].flags = Vec::new();
+    assert_sealed_copies_of(&s, "INBOX", &before);
+}
+
+#[test]
 fn without_uidplus_copies_are_made_and_originals_kept() {
     let s = Setup::with(
         MailServer::builder()

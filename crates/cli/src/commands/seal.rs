@@ -120,7 +120,9 @@ impl Bar {
                 self.bar
                     .suspend(|| eprintln!("coffer: folder {folder:?} stopped: {reason}"));
             }
-            SealProgress::BatchStarted { .. } | SealProgress::Sealed { .. } => {}
+            SealProgress::BatchStarted { .. }
+            | SealProgress::BatchVerified { .. }
+            | SealProgress::Sealed { .. } => {}
         }
     }
 }

@@ -28,6 +28,14 @@ pub enum SealProgress {
         /// The originals' UIDs.
         uids: Vec<u32>,
     },
+    /// These originals of a batch have verified sealed copies; their removal
+    /// comes next.
+    BatchVerified {
+        /// The folder.
+        folder: String,
+        /// The originals' UIDs.
+        uids: Vec<u32>,
+    },
     /// A batch is finished, whatever became of each message in it.
     Progressed {
         /// The folder.

@@ -1,7 +1,7 @@
 //! A sealing worker: its own IMAP session, taking batches off the shared queue and walking each through the safe path.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use anyhow::Context as _;
@@ -63,6 +63,8 @@ struct Work<'b> {
     /// Where its sealed copy is, and the bytes appended (None: a previous
     /// run's copy), kept to compare with what the server serves back.
     copy: Option<(u32, Option<Vec<u8>>)>,
+    /// The flags the copy was appended with (None: a previous run's copy).
+    appended_flags: Option<Vec<String>>,
 }
 
 impl Shared<'_> {
@@ -272,6 +274,7 @@ async fn run_batch(
                 sha256,
                 internaldate: message.internaldate,
                 copy: None,
+                appended_flags: None,
             },
             message,
         ));
@@ -384,19 +387,22 @@ async fn run_batch(
     if originals.is_empty() {
         return Ok(());
     }
+    shared.emit(SealProgress::BatchVerified {
+        folder: name.to_owned(),
+        uids: originals.clone(),
+    });
     let status = session
         .select(name)
         .await
         .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
     check_validity(folder, status.uid_validity)?;
     let t_select = t0.elapsed();
-    let marked: HashSet<u32> = session
+    let marked = session
         .uid_store_deleted_many(&originals)
         .await
-        .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?
-        .into_iter()
-        .collect();
-    let marked_list: Vec<u32> = marked.iter().copied().collect();
+        .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
+    carry_flag_changes(session, name, &verified, &marked).await?;
+    let marked_list: Vec<u32> = marked.keys().copied().collect();
     let left: HashSet<u32> = session
         .uid_expunge_many(&marked_list)
         .await
@@ -407,7 +413,7 @@ async fn run_batch(
     for w in &mut verified {
         let uid = w.item.uid;
         done.insert(uid);
-        if !marked.contains(&uid) {
+        if !marked.contains_key(&uid) {
             set(
                 &mut w.row,
                 JournalState::Abandoned,
@@ -440,6 +446,55 @@ async fn run_batch(
     );
     emit_sealed(shared, name, &verified, JournalState::Deleted);
     Ok(())
+}
+
+/// Another client may have changed an original's flags (read it, flagged
+/// it) since it was fetched: its sealed copy takes them over before the
+/// original goes. `marked` holds the originals' flags as read back after
+/// marking them `\\Deleted`.
+async fn carry_flag_changes(
+    session: &mut ImapSession,
+    folder: &str,
+    verified: &[Work<'_>],
+    marked: &BTreeMap<u32, Vec<String>>,
+) -> anyhow::Result<()> {
+    for w in verified {
+        let (Some(appended), Some(now)) = (&w.appended_flags, marked.get(&w.item.uid)) else {
+            continue;
+        };
+        let now = kept_flags(now);
+        if flag_set(&now) != flag_set(appended) {
+            tracing::info!(
+                folder,
+                uid = w.item.uid,
+                copy = w.row.appended_uid,
+                "another client changed the original's flags; the sealed copy takes them over"
+            );
+            session
+                .uid_store_flags(w.row.appended_uid, &now)
+                .await
+                .with_context(|| {
+                    format!("carrying flag changes over to a sealed copy in {folder:?}")
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// The flags a sealed copy is given: the original's, without `\\Recent`
+/// (the server's) and without `\\Deleted` (ours, or another client's
+/// decision about the original, never about the copy).
+fn kept_flags(flags: &[String]) -> Vec<String> {
+    flags
+        .iter()
+        .filter(|f| !f.eq_ignore_ascii_case("\\Recent") && !f.eq_ignore_ascii_case("\\Deleted"))
+        .cloned()
+        .collect()
+}
+
+/// Flags compare without regard to case or order.
+fn flag_set(flags: &[String]) -> BTreeSet<String> {
+    flags.iter().map(|f| f.to_ascii_lowercase()).collect()
 }
 
 /// Reports each original that reached `state`, after the journal has it.
@@ -570,6 +625,7 @@ async fn append_sealed(
                 .context("the server accepted the sealed copy but cannot find it")?,
         };
         w.copy = Some((uid, Some(sealed.bytes)));
+        w.appended_flags = Some(sealed.flags);
     }
     Ok(())
 }

@@ -216,7 +216,7 @@ impl ImapSession {
 }
 
 /// The flags as the inside of an IMAP flag list, each checked.
-fn flag_list(flags: &[String]) -> Result<String, NetError> {
+pub(super) fn flag_list(flags: &[String]) -> Result<String, NetError> {
     const SYSTEM: [&str; 5] = ["\\Seen", "\\Answered", "\\Flagged", "\\Draft", "\\Deleted"];
     let mut out: Vec<&str> = Vec::with_capacity(flags.len());
     for flag in flags {

@@ -1,6 +1,6 @@
 //! UID STORE +FLAGS (\Deleted): mark one original for removal, and confirm the server did.
 
-use super::{ImapSession, fetch_items, timed, uid};
+use super::{ImapSession, append, fetch_items, timed, uid};
 use crate::NetError;
 
 impl ImapSession {
@@ -47,6 +47,23 @@ impl ImapSession {
                     .to_owned(),
             }),
         }
+    }
+}
+
+impl ImapSession {
+    /// Sets the flags of the message `uid` of the selected folder to exactly
+    /// `flags` (checked as for [`ImapSession::append`]). A UID that no longer
+    /// exists is not an error: there is nothing left to update.
+    pub async fn uid_store_flags(&mut self, uid: u32, flags: &[String]) -> Result<(), NetError> {
+        uid::check(uid)?;
+        let list = append::flag_list(flags)?;
+        let line = format!("UID STORE {uid} FLAGS.SILENT ({list})");
+        timed(self.limits, "setting a message's flags", async {
+            self.command("UID STORE", &line, super::command::ignore)
+                .await
+        })
+        .await?;
+        Ok(())
     }
 }
 

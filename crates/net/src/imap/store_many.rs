@@ -1,6 +1,6 @@
-//! UID STORE +FLAGS (\Deleted) on several originals in one command, and which the server confirmed.
+//! UID STORE +FLAGS (\Deleted) on several originals in one command, which the server confirmed, and their flags now.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::fetch_items::FetchItems;
 use super::uid_set::uid_set;
@@ -9,13 +9,16 @@ use crate::NetError;
 
 impl ImapSession {
     /// Marks the messages `uids` of the selected folder `\Deleted` and
-    /// returns those the server confirms carry the flag now; a UID missing
-    /// from the answer no longer exists. Like
+    /// returns those the server confirms carry the flag now, with all their
+    /// flags as read back; a UID missing from the answer no longer exists. Like
     /// [`ImapSession::uid_store_deleted`], a server that accepts the command
     /// without setting the flag on a message that exists is an error.
-    pub async fn uid_store_deleted_many(&mut self, uids: &[u32]) -> Result<Vec<u32>, NetError> {
+    pub async fn uid_store_deleted_many(
+        &mut self,
+        uids: &[u32],
+    ) -> Result<BTreeMap<u32, Vec<String>>, NetError> {
         if uids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(BTreeMap::new());
         }
         let set = uid_set(uids)?;
         timed(self.limits, "marking messages deleted", async {
@@ -29,7 +32,7 @@ impl ImapSession {
         .await?;
         // Read the flags back: the confirmation, whether or not the flag was
         // already there.
-        let mut deleted = BTreeSet::new();
+        let mut deleted = BTreeMap::new();
         let mut without = BTreeSet::new();
         timed(self.limits, "checking messages' flags", async {
             self.command(
@@ -41,7 +44,7 @@ impl ImapSession {
                         && uids.contains(&uid)
                     {
                         if flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted")) {
-                            deleted.insert(uid);
+                            deleted.insert(uid, flags);
                         } else {
                             without.insert(uid);
                         }
@@ -52,7 +55,7 @@ impl ImapSession {
             .await
         })
         .await?;
-        if let Some(uid) = without.difference(&deleted).next() {
+        if let Some(uid) = without.iter().find(|u| !deleted.contains_key(u)) {
             return Err(NetError::Refused {
                 command: "UID STORE",
                 reason: format!(
@@ -61,6 +64,6 @@ impl ImapSession {
                 ),
             });
         }
-        Ok(deleted.into_iter().collect())
+        Ok(deleted)
     }
 }
