@@ -399,45 +399,51 @@ fn flags_another_client_changes_before_the_original_goes_carry_over_to_the_copy(
         "01-Mar-2024 09:00:00 +0000",
     );
     let mut before = s.contents("INBOX");
+    let flags = |op: &str, flags: &str, uid: u32| {
+        let uid = uid.to_string();
+        s.doveadm(&[
+            "flags", op, "-u", USER, flags, "mailbox", "INBOX", "uid", &uid,
+        ]);
+    };
     let mut fired = false;
     let summary = s.seal(&options(), |p| {
-        // The copies are verified; the originals are about to go. Another
-        // client reads and flags the first, and un-answers the second.
+        // The copies (UIDs 4, 5, 6) are verified; the originals are about
+        // to go. Another client reads and flags the first original and
+        // labels its copy, un-answers the second, and flags the third but
+        // expunges its copy.
         if let SealProgress::BatchVerified { uids, .. } = p
             && !fired
         {
             fired = true;
             assert_eq!(uids, vec![1, 2, 3]);
-            let uid = |n: u32| n.to_string();
-            s.doveadm(&[
-                "flags",
-                "add",
-                "-u",
-                USER,
-                "\\Seen \\Flagged",
-                "mailbox",
-                "INBOX",
-                "uid",
-                &uid(1),
-            ]);
-            s.doveadm(&[
-                "flags",
-                "remove",
-                "-u",
-                USER,
-                "\\Answered",
-                "mailbox",
-                "INBOX",
-                "uid",
-                &uid(2),
-            ]);
+            flags("add", "\\Seen \\Flagged", 1);
+            flags("add", "$OnCopy", 4);
+            flags("remove", "\\Answered", 2);
+            flags("add", "\\Flagged", 3);
+            s.doveadm(&["expunge", "-u", USER, "mailbox", "INBOX", "uid", "6"]);
         }
     });
     assert!(fired);
-    assert!(summary.failed.is_empty(), "{summary:#?}");
-    // The copies carry the flags as they were when the originals went.
-    before[0].flags = vec!["\\Flagged".into(), "\\Seen".into()];
+    // The third original stays: its copy was gone.
+    assert_eq!(summary.failed.len(), 1, "{summary:#?}");
+    assert_eq!(summary.failed[0].uid, Some(3));
+    assert!(
+        summary.failed[0].error.contains("copy vanished"),
+        "{summary:#?}"
+    );
+    let inbox = s.contents("INBOX");
+    assert!(
+        inbox.iter().any(|m| m.bytes == before[2].bytes),
+        "original 3 kept"
+    );
+
+    // A second run seals it; the copies carry the flags as they were when
+    // the originals went, and the copy keeps the label it was given.
+    let again = s.seal(&options(), |_| {});
+    assert!(again.failed.is_empty(), "{again:#?}");
+    before[0].flags = vec!["$OnCopy".into(), "\\Flagged".into(), "\\Seen".into()];
     before[1].flags = Vec::new();
+    before[2].flags = vec!["\\Flagged".into(), "\\Seen".into()];
     assert_sealed_copies_of(&s, "INBOX", &before);
 }
 

@@ -531,6 +531,18 @@ async fn append_many_places_each_message_with_its_flags_and_date_in_order() -> a
             assert_eq!(sorted(got.flags.clone()), sorted(f.clone()));
         }
         assert!(s.append_many("INBOX", &[]).await?.is_empty());
+        // An empty message would cancel a MULTIAPPEND: refused, nothing sent.
+        let mut with_empty = to_append(&messages);
+        with_empty[1].message = b"";
+        let err = s
+            .append_many("INBOX", &with_empty)
+            .await
+            .expect_err("empty");
+        assert!(matches!(err, NetError::InvalidArgument { .. }), "{err:?}");
+        assert_eq!(
+            server.mailbox_contents(USER, "INBOX")?.len(),
+            messages.len()
+        );
     }
     Ok(())
 }

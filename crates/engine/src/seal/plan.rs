@@ -45,7 +45,15 @@ impl FolderPlan {
         Some(uid)
     }
 
-    /// Claims the first of `uids` not claimed yet.
+    /// Claims the lowest of `uids` (sorted) not claimed yet.
+    pub(super) fn claim_oldest(&self, uids: &[u32]) -> Option<u32> {
+        let mut claimed = self.claimed.borrow_mut();
+        let uid = uids.iter().copied().find(|u| !claimed.contains(u))?;
+        claimed.insert(uid);
+        Some(uid)
+    }
+
+    /// Claims the last of `uids` not claimed yet.
     pub(super) fn claim_any(&self, uids: &[u32]) -> Option<u32> {
         let mut claimed = self.claimed.borrow_mut();
         let uid = uids.iter().rev().copied().find(|u| !claimed.contains(u))?;

@@ -63,8 +63,8 @@ struct Work<'b> {
     /// Where its sealed copy is, and the bytes appended (None: a previous
     /// run's copy), kept to compare with what the server serves back.
     copy: Option<(u32, Option<Vec<u8>>)>,
-    /// The flags the copy was appended with (None: a previous run's copy).
-    appended_flags: Option<Vec<String>>,
+    /// The copy's flags when it was fetched back to be verified.
+    copy_flags: Vec<String>,
 }
 
 impl Shared<'_> {
@@ -97,9 +97,12 @@ pub(super) async fn worker(shared: &Shared<'_>) {
         let folder = batch.folder.name.clone();
         let bytes: u64 = batch.items.iter().map(|i| i.size).sum();
         if !shared.stopped(&folder) {
-            // Originals, their copies fetched back and the decrypted check
-            // overlap: about four times the batch's bytes at the peak.
-            let want = u32::try_from(bytes.saturating_mul(4) / 1024 + 256)
+            // Originals, the copies appended (kept to compare), the copies
+            // fetched back and the decrypted check overlap: about four times
+            // the batch's bytes at the peak, and at least twice a copy's
+            // floor (8 KiB padded, base64: ~12 KiB) per message.
+            let floor = batch.items.len() as u64 * 24;
+            let want = u32::try_from(bytes.saturating_mul(4) / 1024 + floor + 256)
                 .unwrap_or(u32::MAX)
                 .min(shared.memory_kib);
             // The semaphore is never closed; should it be, run unthrottled.
@@ -274,7 +277,7 @@ async fn run_batch(
                 sha256,
                 internaldate: message.internaldate,
                 copy: None,
-                appended_flags: None,
+                copy_flags: Vec::new(),
             },
             message,
         ));
@@ -345,7 +348,10 @@ async fn run_batch(
             continue;
         };
         let outcome = match copies.remove(&copy_uid) {
-            Some(copy) => verify_copy(shared.keys, &copy.body, appended.as_deref(), &w.sha256),
+            Some(copy) => {
+                w.copy_flags = copy.flags;
+                verify_copy(shared.keys, &copy.body, appended.as_deref(), &w.sha256)
+            }
             None => Err("the sealed copy vanished before it could be verified".to_owned()),
         };
         match outcome {
@@ -401,8 +407,12 @@ async fn run_batch(
         .uid_store_deleted_many(&originals)
         .await
         .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
-    carry_flag_changes(session, name, &verified, &marked).await?;
-    let marked_list: Vec<u32> = marked.keys().copied().collect();
+    let copy_gone = carry_flag_changes(session, name, &verified, &marked).await?;
+    let marked_list: Vec<u32> = marked
+        .keys()
+        .copied()
+        .filter(|u| !copy_gone.contains(u))
+        .collect();
     let left: HashSet<u32> = session
         .uid_expunge_many(&marked_list)
         .await
@@ -413,7 +423,15 @@ async fn run_batch(
     for w in &mut verified {
         let uid = w.item.uid;
         done.insert(uid);
-        if !marked.contains_key(&uid) {
+        if copy_gone.contains(&uid) {
+            // Still `verified` in the journal, and \Deleted by us: a re-run
+            // finds no copy for it and seals it again.
+            summary.fail(
+                name,
+                Some(uid),
+                "its sealed copy vanished before the original was removed; the original was kept",
+            );
+        } else if !marked.contains_key(&uid) {
             set(
                 &mut w.row,
                 JournalState::Abandoned,
@@ -449,36 +467,58 @@ async fn run_batch(
 }
 
 /// Another client may have changed an original's flags (read it, flagged
-/// it) since it was fetched: its sealed copy takes them over before the
-/// original goes. `marked` holds the originals' flags as read back after
-/// marking them `\\Deleted`.
+/// it) since its copy was made: the copy takes the changes over before the
+/// original goes, its other flags left alone. `marked` holds the originals'
+/// flags as read back after marking them `\\Deleted`. Returns the originals
+/// whose copy turned out to be gone: they must not be removed.
 async fn carry_flag_changes(
     session: &mut ImapSession,
     folder: &str,
     verified: &[Work<'_>],
     marked: &BTreeMap<u32, Vec<String>>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<HashSet<u32>> {
+    let mut gone = HashSet::new();
     for w in verified {
-        let (Some(appended), Some(now)) = (&w.appended_flags, marked.get(&w.item.uid)) else {
+        let Some(now) = marked.get(&w.item.uid) else {
             continue;
         };
-        let now = kept_flags(now);
-        if flag_set(&now) != flag_set(appended) {
-            tracing::info!(
-                folder,
-                uid = w.item.uid,
-                copy = w.row.appended_uid,
-                "another client changed the original's flags; the sealed copy takes them over"
-            );
-            session
-                .uid_store_flags(w.row.appended_uid, &now)
-                .await
-                .with_context(|| {
-                    format!("carrying flag changes over to a sealed copy in {folder:?}")
-                })?;
+        let (original, copy) = (
+            flag_set(&kept_flags(now)),
+            flag_set(&kept_flags(&w.copy_flags)),
+        );
+        if original == copy {
+            continue;
+        }
+        let wanted = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
+            kept_flags(now)
+                .into_iter()
+                .chain(kept_flags(&w.copy_flags))
+                .filter(|f| {
+                    let f = f.to_ascii_lowercase();
+                    a.contains(&f) && !b.contains(&f)
+                })
+                .collect()
+        };
+        let (add, remove) = (wanted(&original, &copy), wanted(&copy, &original));
+        tracing::info!(
+            folder,
+            uid = w.item.uid,
+            copy = w.row.appended_uid,
+            ?add,
+            ?remove,
+            "another client changed the original's flags; the sealed copy takes the change over"
+        );
+        let exists = session
+            .uid_change_flags(w.row.appended_uid, &add, &remove)
+            .await
+            .with_context(|| {
+                format!("carrying flag changes over to a sealed copy in {folder:?}")
+            })?;
+        if exists.is_none() {
+            gone.insert(w.item.uid);
         }
     }
-    Ok(())
+    Ok(gone)
 }
 
 /// The flags a sealed copy is given: the original's, without `\\Recent`
@@ -607,6 +647,10 @@ async fn append_sealed(
         .await
         .with_context(|| format!("appending sealed copies to {name:?}"))?;
     drop(messages);
+    // Without APPENDUID each copy is found by its seal id. Identical
+    // originals share one: their copies are handed out oldest first, in the
+    // order they were appended, each once.
+    let mut found: HashMap<String, Vec<u32>> = HashMap::new();
     for ((i, sealed), place) in pending.into_iter().zip(placed) {
         let Some((w, _)) = work.get_mut(i) else {
             continue;
@@ -616,16 +660,22 @@ async fn append_sealed(
                 check_validity(folder, p.uid_validity)?;
                 p.uid
             }
-            None => session
-                .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
-                .await
-                .context("locating the appended copy")?
-                .last()
-                .copied()
-                .context("the server accepted the sealed copy but cannot find it")?,
+            None => {
+                if !found.contains_key(&w.row.seal_id) {
+                    let mut uids = session
+                        .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
+                        .await
+                        .context("locating the appended copy")?;
+                    uids.sort_unstable();
+                    found.insert(w.row.seal_id.clone(), uids);
+                }
+                let candidates = found.get(&w.row.seal_id).map_or(&[][..], Vec::as_slice);
+                folder
+                    .claim_oldest(candidates)
+                    .context("the server accepted the sealed copy but cannot find it")?
+            }
         };
         w.copy = Some((uid, Some(sealed.bytes)));
-        w.appended_flags = Some(sealed.flags);
     }
     Ok(())
 }

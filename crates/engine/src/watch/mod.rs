@@ -6,9 +6,9 @@
 //! the other folders, and INBOX too when the server has no IDLE. Any
 //! connection or sealing error backs off (1 s, 2, 4 … up to a cap, with
 //! jitter) and reconnects: a server restart or a lost network never ends
-//! the watch. A login the server refuses, or a server failing the TLS
-//! checks, does end it: retrying cannot fix those and could get the account
-//! locked, or keep talking to an impostor. Passes are never interrupted; a stop request ends the loop
+//! the watch. A login the server refuses for good does end it (retrying
+//! could get the account locked), as do connection settings that cannot
+//! work; see `retrying_cannot_fix`. Passes are never interrupted; a stop request ends the loop
 //! at the next wait (the sealing journal makes any stop safe anyway).
 //!
 //! * [`event`] — what the caller sees;
@@ -105,14 +105,24 @@ impl Vault {
             next_full: Instant::now(),
             inbox_due: false,
         };
+        // Login refusals in a row.
+        let mut refusals = 0;
         while !stopping(&mut shutdown) {
-            if let Err(error) = state.step(self, &mut on_event, &mut shutdown).await {
+            let step = state.step(self, &mut on_event, &mut shutdown).await;
+            if step.is_ok() {
+                refusals = 0;
+            }
+            if let Err(error) = step {
                 // Whatever broke, the IDLE session may be mid-command: start over.
                 state.idle = None;
                 if error.chain().any(|e| e.is::<VaultError>()) {
                     return Err(error);
                 }
-                if let Some(reason) = retrying_cannot_fix(&error) {
+                refusals = match login_refusal(&error) {
+                    Some(_) => refusals + 1,
+                    None => 0,
+                };
+                if let Some(reason) = retrying_cannot_fix(&error, refusals) {
                     return Err(error.context(reason));
                 }
                 let wait = state.backoff.next_wait();
@@ -246,30 +256,85 @@ impl Loop<'_> {
     }
 }
 
-/// Why retrying `error` would not help, if so: a login the server refuses
-/// (retried, it could get the account locked by the provider) or a server
-/// that fails the transport's checks (it could be an impostor). A temporary
-/// login failure (the server says so) is retried.
-fn retrying_cannot_fix(error: &anyhow::Error) -> Option<&'static str> {
+/// What a login refusal says about retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The credentials are wrong or no longer valid (RFC 5530
+    /// AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED, PRIVACYREQUIRED).
+    Permanent,
+    /// The server is busy or broken for now (UNAVAILABLE, INUSE, LIMIT,
+    /// SERVERBUG, or words to that effect).
+    Temporary,
+    /// The server does not say.
+    Unclear,
+}
+
+/// Login refusals without a clear reason tolerated in a row before watch
+/// gives up.
+const UNCLEAR_REFUSALS: u32 = 3;
+
+fn classify_refusal(reason: &str) -> Refusal {
+    let upper = reason.to_ascii_uppercase();
+    let code = |c: &str| upper.contains(&format!("[{c}"));
+    if [
+        "AUTHENTICATIONFAILED",
+        "AUTHORIZATIONFAILED",
+        "EXPIRED",
+        "PRIVACYREQUIRED",
+    ]
+    .iter()
+    .any(|c| code(c))
+    {
+        Refusal::Permanent
+    } else if ["UNAVAILABLE", "INUSE", "LIMIT", "SERVERBUG"]
+        .iter()
+        .any(|c| code(c))
+        || ["TEMPORAR", "TRY AGAIN", "TOO MANY"]
+            .iter()
+            .any(|w| upper.contains(w))
+    {
+        Refusal::Temporary
+    } else {
+        Refusal::Unclear
+    }
+}
+
+/// Whether `error` is a login the server refused (then whether retrying may
+/// help).
+fn login_refusal(error: &anyhow::Error) -> Option<Refusal> {
     error
         .chain()
         .find_map(|e| match e.downcast_ref::<NetError>()? {
-            NetError::AuthFailed { reason, .. }
-                if !reason.to_ascii_lowercase().contains("temporar") =>
-            {
-                Some(
-                    "watch stopped: the server refuses this account's login, and logging in \
-                 again and again can get the account locked; correct the password \
-                 (`coffer account remove` and `account add`), check it with \
-                 `coffer account test`, then start watch again",
-                )
-            }
-            NetError::Certificate { .. }
-            | NetError::CaFile { .. }
-            | NetError::StartTlsNotOffered
-            | NetError::InsecureNotLoopback { .. } => Some(
-                "watch stopped: the connection failed a security check, which waiting \
-             will not fix; check the account with `coffer account test`",
+            NetError::AuthFailed { reason, .. } => Some(classify_refusal(reason)),
+            _ => None,
+        })
+}
+
+/// Why retrying `error` would not help, if so. `refusals` counts the login
+/// refusals in a row, this one included. A login the server refuses for
+/// good ends the watch (retried, it could get the account locked by the
+/// provider), and so does one refused [`UNCLEAR_REFUSALS`] times without a
+/// reason; a temporary refusal is retried. So is a TLS failure (a clock off
+/// after sleep, a server's certificate being renewed): no password is sent
+/// over a failed handshake. A configuration that cannot work (an unusable CA
+/// file, plaintext to a remote host) ends it.
+fn retrying_cannot_fix(error: &anyhow::Error, refusals: u32) -> Option<&'static str> {
+    const LOGIN: &str = "watch stopped: the server refuses this account's login, and logging \
+                         in again and again can get the account locked; correct the password \
+                         (`coffer account remove` and `account add`), check it with `coffer \
+                         account test`, then start watch again";
+    match login_refusal(error) {
+        Some(Refusal::Permanent) => return Some(LOGIN),
+        Some(Refusal::Unclear) if refusals >= UNCLEAR_REFUSALS => return Some(LOGIN),
+        Some(_) => return None,
+        None => {}
+    }
+    error
+        .chain()
+        .find_map(|e| match e.downcast_ref::<NetError>()? {
+            NetError::CaFile { .. } | NetError::InsecureNotLoopback { .. } => Some(
+                "watch stopped: the account's connection settings cannot work, which \
+                 waiting will not fix; check the account with `coffer account test`",
             ),
             _ => None,
         })
@@ -299,4 +364,68 @@ fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(reason: &str) -> anyhow::Error {
+        anyhow::Error::new(NetError::AuthFailed {
+            user: "alice".to_owned(),
+            reason: reason.to_owned(),
+        })
+        .context("connecting")
+    }
+
+    #[test]
+    fn wrong_credentials_end_the_watch_at_once_and_busy_servers_never_do() {
+        for permanent in [
+            "[AUTHENTICATIONFAILED] Authentication failed.",
+            "[AUTHORIZATIONFAILED] No such authorization-ID",
+            "[EXPIRED] That password is expired",
+            "[PRIVACYREQUIRED] Connection offers no privacy",
+        ] {
+            assert!(
+                retrying_cannot_fix(&refused(permanent), 1).is_some(),
+                "{permanent}"
+            );
+        }
+        for temporary in [
+            "[UNAVAILABLE] Temporary authentication failure.",
+            "[INUSE] Mailbox in use",
+            "[LIMIT] Too many simultaneous connections",
+            "[SERVERBUG] Internal error",
+            "[ALERT] Too many simultaneous connections. (Failure)",
+            "Temporary authentication failure. [host:2026-11-25 10:00:00]",
+            "Please try again later",
+        ] {
+            assert!(
+                retrying_cannot_fix(&refused(temporary), 50).is_none(),
+                "{temporary}"
+            );
+        }
+        let unclear = refused("Login failed.");
+        assert!(retrying_cannot_fix(&unclear, 1).is_none());
+        assert!(retrying_cannot_fix(&unclear, UNCLEAR_REFUSALS - 1).is_none());
+        assert!(retrying_cannot_fix(&unclear, UNCLEAR_REFUSALS).is_some());
+    }
+
+    #[test]
+    fn tls_and_network_trouble_is_retried_and_impossible_settings_are_not() {
+        let retried = [
+            NetError::Certificate {
+                reason: "expired".to_owned(),
+            },
+            NetError::StartTlsNotOffered,
+            NetError::Io(std::io::Error::other("reset")),
+        ];
+        for e in retried {
+            assert!(retrying_cannot_fix(&anyhow::Error::new(e), 0).is_none());
+        }
+        let fatal = NetError::InsecureNotLoopback {
+            host: "mail.example.com".to_owned(),
+        };
+        assert!(retrying_cannot_fix(&anyhow::Error::new(fatal), 0).is_some());
+    }
 }

@@ -88,7 +88,8 @@ impl ImapSession {
     /// separate APPENDs to a busy folder each wait for its lock. Without
     /// it, the messages are appended one command at a time, and an error
     /// part way leaves the earlier ones appended. Every message is checked
-    /// as for [`ImapSession::append`] before anything is sent.
+    /// as for [`ImapSession::append`] before anything is sent; an empty one
+    /// is refused (it would cancel a MULTIAPPEND).
     pub async fn append_many(
         &mut self,
         folder: &str,
@@ -108,6 +109,13 @@ impl ImapSession {
         let limit = self.limits.max_response_bytes.saturating_sub(FETCH_FRAMING);
         let mut prepared = Vec::with_capacity(messages.len());
         for m in messages {
+            if m.message.is_empty() {
+                // A zero-length literal cancels a MULTIAPPEND (RFC 3502).
+                return Err(NetError::InvalidArgument {
+                    what: "message",
+                    reason: "is empty",
+                });
+            }
             let size = u64::try_from(m.message.len()).unwrap_or(u64::MAX);
             if size > limit {
                 return Err(NetError::MessageTooLarge { size, limit });
@@ -175,12 +183,16 @@ impl ImapSession {
         let Some((uid_validity, members)) = done.append_uid else {
             return Ok(vec![None; messages.len()]);
         };
-        let uids = expand(&members, messages.len()).ok_or_else(|| {
-            NetError::Protocol(format!(
-                "APPENDUID for {} message(s) names {members:?}",
-                messages.len()
-            ))
-        })?;
+        // The messages are stored; an APPENDUID that does not name one new
+        // UID per message is ignored, and the caller finds the copies itself.
+        let Some(uids) = expand(&members, messages.len()) else {
+            tracing::warn!(
+                count = messages.len(),
+                ?members,
+                "ignoring an APPENDUID that does not name one UID per message"
+            );
+            return Ok(vec![None; messages.len()]);
+        };
         Ok(uids
             .into_iter()
             .map(|uid| Some(AppendUid { uid_validity, uid }))
@@ -247,8 +259,8 @@ pub(super) fn flag_list(flags: &[String]) -> Result<String, NetError> {
 }
 
 /// The UIDs of an APPENDUID uid-set, in order, when it names exactly
-/// `count` of them (checked before expanding: a hostile `1:4294967295`
-/// allocates nothing).
+/// `count` distinct ones, ascending (the count is checked before expanding:
+/// a hostile `1:4294967295` allocates nothing).
 fn expand(members: &[UidSetMember], count: usize) -> Option<Vec<u32>> {
     let mut named: u64 = 0;
     for m in members {
@@ -271,7 +283,9 @@ fn expand(members: &[UidSetMember], count: usize) -> Option<Vec<u32>> {
             }
         }
     }
-    (!uids.contains(&0)).then_some(uids)
+    // New UIDs, strictly ascending in the order of the messages (RFC 4315).
+    let ascending = uids.windows(2).all(|w| matches!(w, [a, b] if a < b));
+    (ascending && !uids.contains(&0)).then_some(uids)
 }
 
 /// RFC 3501 `atom`: one or more CHARs that are not atom-specials.
@@ -322,6 +336,8 @@ mod tests {
         assert_eq!(expand(&[Uid(1)], 2), None, "too few");
         assert_eq!(expand(&[UidRange(1..=u32::MAX)], 3), None);
         assert_eq!(expand(&[Uid(0)], 1), None, "UID 0 does not exist");
+        assert_eq!(expand(&[Uid(7), Uid(7)], 2), None, "repeated");
+        assert_eq!(expand(&[Uid(9), Uid(7)], 2), None, "not ascending");
     }
 
     #[test]

@@ -51,19 +51,45 @@ impl ImapSession {
 }
 
 impl ImapSession {
-    /// Sets the flags of the message `uid` of the selected folder to exactly
-    /// `flags` (checked as for [`ImapSession::append`]). A UID that no longer
-    /// exists is not an error: there is nothing left to update.
-    pub async fn uid_store_flags(&mut self, uid: u32, flags: &[String]) -> Result<(), NetError> {
+    /// Adds `add` to and removes `remove` from the flags of the message
+    /// `uid` of the selected folder (each checked as for
+    /// [`ImapSession::append`]), leaving its other flags alone. Returns the
+    /// message's flags now, or `None` when no message has that UID (any
+    /// more).
+    pub async fn uid_change_flags(
+        &mut self,
+        uid: u32,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<Option<Vec<String>>, NetError> {
         uid::check(uid)?;
-        let list = append::flag_list(flags)?;
-        let line = format!("UID STORE {uid} FLAGS.SILENT ({list})");
-        timed(self.limits, "setting a message's flags", async {
-            self.command("UID STORE", &line, super::command::ignore)
-                .await
+        // Both lists are checked before anything is sent.
+        let changes = [
+            ("+", append::flag_list(add)?),
+            ("-", append::flag_list(remove)?),
+        ];
+        for (sign, list) in changes {
+            if list.is_empty() {
+                continue;
+            }
+            let line = format!("UID STORE {uid} {sign}FLAGS.SILENT ({list})");
+            timed(self.limits, "changing a message's flags", async {
+                self.command("UID STORE", &line, super::command::ignore)
+                    .await
+            })
+            .await?;
+        }
+        // The flags as they are now, and whether the message still exists.
+        let line = format!("UID FETCH {uid} (UID FLAGS)");
+        let mut found = None;
+        timed(self.limits, "checking a message's flags", async {
+            let on_fetch = fetch_items::about_uid(uid, false, |items| {
+                found = items.flags.or(found.take());
+            });
+            self.command("UID FETCH", &line, on_fetch).await
         })
         .await?;
-        Ok(())
+        Ok(found)
     }
 }
 
