@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use coffer_core::seal::{InternalDate, SealInput, testkit};
 use coffer_engine::{KdfPolicy, SecretString, Vault};
 use coffer_harness::{MailServer, PASSWORD, USER};
+use support::{code, s, text};
+
+mod support;
 
 struct Setup {
     tmp: tempfile::TempDir,
@@ -30,10 +33,8 @@ impl Setup {
     }
 
     fn audit(&self, extra: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
-        cmd.env_remove("COFFER_VAULT")
-            .env("COFFER_TEST_KDF", "weak")
-            .arg("audit")
+        let mut cmd = support::coffer();
+        cmd.arg("audit")
             .arg("--imap")
             .arg(format!(
                 "{}:{}",
@@ -44,8 +45,7 @@ impl Setup {
             .arg(self.path("password"))
             .arg("--ca-file")
             .arg(self.server.ca_file())
-            .args(extra)
-            .stdin(std::process::Stdio::null());
+            .args(extra);
         cmd.output().unwrap()
     }
 
@@ -63,22 +63,6 @@ impl Setup {
             self.server.deliver(USER, folder, &sealed).unwrap();
         }
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn vault(dir: &Path) -> Vault {

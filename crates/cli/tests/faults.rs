@@ -23,6 +23,8 @@ use coffer_harness::proxy::FaultProxy;
 use coffer_harness::{MailServer, PASSWORD, USER};
 use rand::{Rng as _, SeedableRng as _};
 
+mod support;
+
 const PASSPHRASE: &str = "fault campaign passphrase";
 const FOLDERS: [&str; 2] = ["INBOX", "Work/Ünïcode"];
 
@@ -327,15 +329,12 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
         p
     };
     let spawn = |stage: &Stage, pass: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_coffer"))
+        support::coffer()
             .arg("--vault")
             .arg(stage.vault_dir())
             .arg("--passphrase-file")
             .arg(pass)
             .args(["seal", "--account", "acct"])
-            .env("COFFER_TEST_KDF", "weak")
-            .env_remove("COFFER_VAULT")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use coffer_harness::{MailServer, PASSWORD, USER};
+use support::{code, text};
+
+mod support;
 
 const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE \
      IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE CONDSTORE QRESYNC \
@@ -39,35 +42,21 @@ impl Place {
     }
 
     fn coffer(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_coffer"))
-            .arg("--vault")
+        self.command().args(args).output().unwrap()
+    }
+
+    fn command(&self) -> Command {
+        let mut c = support::coffer();
+        c.arg("--vault")
             .arg(self.vault())
             .arg("--passphrase-file")
-            .arg(self.path("pass"))
-            .args(args)
-            .env_remove("COFFER_VAULT")
-            .env_remove("COFFER_LOG")
-            .env("COFFER_TEST_KDF", "weak")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+            .arg(self.path("pass"));
+        c
     }
 
     fn add_account(&self, name: &str) -> Output {
-        let imap = format!("{}:{}", self.server.host(), self.server.imaps_port());
-        self.coffer(&[
-            "account",
-            "add",
-            name,
-            "--imap",
-            &imap,
-            "--user",
-            USER,
-            "--password-file",
-            s(&self.path("imap-pw")),
-            "--ca-file",
-            s(&self.server.ca_file()),
-        ])
+        let args = support::account_add(name, &self.server, &self.path("imap-pw"));
+        self.command().args(args).output().unwrap()
     }
 
     fn put(&self, n: usize, flags: &[&str]) {
@@ -83,22 +72,6 @@ impl Place {
             )
             .unwrap();
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn json(out: &Output) -> serde_json::Value {

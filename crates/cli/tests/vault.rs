@@ -13,6 +13,8 @@ use coffer_core::{InternalDate, SealInput};
 use coffer_engine::testkit::snapshot;
 use coffer_engine::{KdfPolicy, SecretString, Vault};
 
+mod support;
+
 /// A temporary place with a vault directory and files for passphrases.
 struct Place {
     tmp: tempfile::TempDir,
@@ -39,14 +41,8 @@ impl Place {
     }
 
     fn coffer_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
-        cmd.arg("--vault")
-            .arg(&self.vault)
-            .args(args)
-            .env_remove("COFFER_VAULT")
-            .env_remove("COFFER_LOG")
-            .env("COFFER_TEST_KDF", "weak")
-            .stdin(std::process::Stdio::null());
+        let mut cmd = support::coffer();
+        cmd.arg("--vault").arg(&self.vault).args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -10,13 +10,16 @@
 
 use std::io::{BufRead as _, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use coffer_core::Authenticity;
 use coffer_engine::{KdfPolicy, SecretString, Vault};
 use coffer_harness::{MailServer, PASSWORD, USER};
+use support::text;
+
+mod support;
 
 /// The longest any single wait in these tests may take.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -104,46 +107,20 @@ impl Place {
 }
 
 fn coffer(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_coffer"));
+    let mut c = support::coffer();
     c.arg("--vault")
         .arg(dir.join("vault"))
         .arg("--passphrase-file")
         .arg(dir.join("pass"))
-        .args(args)
-        .env_remove("COFFER_VAULT")
-        .env_remove("COFFER_LOG")
-        .env("COFFER_TEST_KDF", "weak")
-        .stdin(Stdio::null());
+        .args(args);
     c
 }
 
 /// `coffer account add NAME` for the test user on `server`, checked.
 fn add_account(dir: &Path, server: &MailServer, name: &str, password_file: &Path) {
-    let imap = format!("{}:{}", server.host(), server.imaps_port());
-    let ca = server.ca_file();
-    let args = [
-        "account",
-        "add",
-        name,
-        "--imap",
-        &imap,
-        "--user",
-        USER,
-        "--password-file",
-        password_file.to_str().unwrap(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-    ];
-    let out = coffer(dir, &args).output().unwrap();
+    let args = support::account_add(name, server, password_file);
+    let out = coffer(dir, &[]).args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn eml(subject: &str) -> Vec<u8> {
