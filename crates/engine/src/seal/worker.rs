@@ -489,17 +489,14 @@ async fn carry_flag_changes(
         if original == copy {
             continue;
         }
-        let wanted = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
-            kept_flags(now)
-                .into_iter()
-                .chain(kept_flags(&w.copy_flags))
-                .filter(|f| {
-                    let f = f.to_ascii_lowercase();
-                    a.contains(&f) && !b.contains(&f)
-                })
-                .collect()
-        };
-        let (add, remove) = (wanted(&original, &copy), wanted(&copy, &original));
+        let add: Vec<String> = kept_flags(now)
+            .into_iter()
+            .filter(|f| !copy.contains(&f.to_ascii_lowercase()))
+            .collect();
+        let remove: Vec<String> = kept_flags(&w.copy_flags)
+            .into_iter()
+            .filter(|f| !original.contains(&f.to_ascii_lowercase()))
+            .collect();
         tracing::info!(
             folder,
             uid = w.item.uid,
@@ -587,14 +584,9 @@ fn seal_copy(
     body: &[u8],
 ) -> Option<Sealed> {
     let name = folder.name.as_str();
-    let flags: Vec<String> = message
-        .flags
-        .iter()
-        .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
-        // A resumed original carries the \Deleted this vault set.
-        .filter(|f| !(w.item.resume && f.eq_ignore_ascii_case("\\Deleted")))
-        .cloned()
-        .collect();
+    // An original another client marked \\Deleted never gets here; a resumed
+    // one carries the \\Deleted this vault set.
+    let flags = kept_flags(&message.flags);
     let skip = |reason: String| {
         shared
             .summary
