@@ -12,6 +12,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
+use crate::audit::hex;
 use crate::{Vault, VaultError};
 
 /// Held while an account is being sealed; dropping it releases the lock.
@@ -26,7 +27,7 @@ impl Vault {
     pub(crate) fn lock_account(&self, account: &str) -> anyhow::Result<AccountLock> {
         // The file is named by a digest: account names stay in the database.
         let digest = Sha256::digest(account.as_bytes());
-        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let name = hex(digest.get(..8).unwrap_or_default());
         let path = self.dir().join(format!("sealing-{name}.lock"));
         let file = OpenOptions::new()
             .create(true)
