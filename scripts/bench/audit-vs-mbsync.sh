@@ -10,16 +10,8 @@ source "$(dirname "$0")/common.sh"
 start_mailbox "$messages" "$megabytes" sealed
 
 mkdir -p "$work/maildir"
-cat > "$work/mbsyncrc" <<CFG
-# mbsync 1.4 checks DNS names only, not IP addresses: the cert names localhost.
-IMAPAccount bench
-Host localhost
-Port $port
-User $user
-PassCmd "cat $work/pass"
-SSLType IMAPS
-CertificateFile $ca
-
+{ mbsync_account bench "$user" "$work/pass"
+cat <<CFG
 IMAPStore remote
 Account bench
 
@@ -35,6 +27,7 @@ Create Near
 Sync Pull
 SyncState *
 CFG
+} > "$work/mbsyncrc"
 
 
 mb="$(measure mbsync -c "$work/mbsyncrc" -a -q)"; read -r mb_s mb_kb _ _ <<< "$mb"

@@ -51,3 +51,11 @@ measure() {
   fi
   tail -n 1 "$work/time"
 }
+
+# mbsync_account NAME USER PASSWORD-FILE: an mbsync IMAPAccount section for
+# the loaded Dovecot. mbsync 1.4 checks DNS names only, not IP addresses: the
+# certificate names localhost.
+mbsync_account() {
+  printf 'IMAPAccount %s\nHost localhost\nPort %s\nUser %s\nPassCmd "cat %s"\nSSLType IMAPS\nCertificateFile %s\n\n' \
+    "$1" "$port" "$2" "$3" "$ca"
+}

@@ -14,25 +14,9 @@ printf '%s\n' "$other_pass" > "$work/other-pass"
 printf 'bench passphrase\n' > "$work/passphrase"
 mkdir -p "$work/state"
 
-# mbsync copies alice's INBOX into bob's, both on the same server. It checks
-# DNS names only, not IP addresses: the certificate names localhost.
-cat > "$work/mbsyncrc" <<CFG
-IMAPAccount alice
-Host localhost
-Port $port
-User $user
-PassCmd "cat $work/pass"
-SSLType IMAPS
-CertificateFile $ca
-
-IMAPAccount bob
-Host localhost
-Port $port
-User $other
-PassCmd "cat $work/other-pass"
-SSLType IMAPS
-CertificateFile $ca
-
+# mbsync copies alice's INBOX into bob's, both on the same server.
+{ mbsync_account alice "$user" "$work/pass"; mbsync_account bob "$other" "$work/other-pass"
+cat <<CFG
 IMAPStore from
 Account alice
 
@@ -45,6 +29,7 @@ Near :to:INBOX
 Sync Pull
 SyncState $work/state/
 CFG
+} > "$work/mbsyncrc"
 
 
 coffer=(target/release/coffer --vault "$work/vault" --passphrase-file "$work/passphrase")
