@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use coffer_engine::Code;
 use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, audit, render_html};
 use coffer_engine::net::{ImapConfig, Security};
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,7 @@ pub struct AuditRequest {
     port: u16,
     user: String,
     password: String,
-    /// `tls`, `starttls` or `insecure-loopback`.
-    security: String,
+    security: Security,
     ca_file: Option<String>,
     #[serde(default)]
     folders: Vec<String>,
@@ -75,17 +75,7 @@ pub async fn run_audit(
     request: AuditRequest,
 ) -> Result<AuditReport, CommandError> {
     let mut imap = ImapConfig::new(request.host, request.port);
-    imap.security = match request.security.as_str() {
-        "tls" => Security::Tls,
-        "starttls" => Security::StartTls,
-        "insecure-loopback" => Security::InsecureLoopback,
-        other => {
-            return Err(CommandError::new(
-                "bad_request",
-                format!("unknown security {other:?}"),
-            ));
-        }
-    };
+    imap.security = request.security;
     imap.ca_file = request
         .ca_file
         .filter(|f| !f.trim().is_empty())
@@ -103,8 +93,7 @@ pub async fn run_audit(
         // A lost progress event only makes the bar lag; the result still comes.
         let _ = app.emit("audit-progress", to_event(p, &mut total));
     })
-    .await
-    .map_err(|e| CommandError::new("audit_failed", format!("{e:#}")))?;
+    .await?;
     if let Ok(mut last) = state.last.lock() {
         *last = Some(report.clone());
     }
@@ -123,17 +112,17 @@ pub fn export_audit(
         .lock()
         .ok()
         .and_then(|l| l.clone())
-        .ok_or_else(|| CommandError::new("no_report", "run an audit first"))?;
+        .ok_or_else(|| CommandError::new(Code::BadRequest, "run an audit first"))?;
     let (text, ext) = match format.as_str() {
         "json" => (
             serde_json::to_string_pretty(&report)
-                .map_err(|e| CommandError::new("export_failed", e.to_string()))?,
+                .map_err(|e| CommandError::new(Code::Internal, e.to_string()))?,
             "json",
         ),
         "html" => (render_html(&report), "html"),
         other => {
             return Err(CommandError::new(
-                "bad_request",
+                Code::BadRequest,
                 format!("unknown format {other:?}"),
             ));
         }
@@ -142,14 +131,11 @@ pub fn export_audit(
         .map(PathBuf::from)
         .or_else(|| directories::UserDirs::new().and_then(|u| u.download_dir().map(PathBuf::from)))
         .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
-        .ok_or_else(|| CommandError::new("no_export_dir", "no download or home folder"))?;
+        .ok_or_else(|| CommandError::new(Code::Io, "no download or home folder"))?;
     let stamp = report.scanned_at.replace(':', "-");
     let path = dir.join(format!("coffer-audit-{}-{stamp}.{ext}", report.server.user));
     std::fs::write(&path, text).map_err(|e| {
-        CommandError::new(
-            "export_failed",
-            format!("cannot write {}: {e}", path.display()),
-        )
+        CommandError::new(Code::Io, format!("cannot write {}: {e}", path.display()))
     })?;
     Ok(path.display().to_string())
 }

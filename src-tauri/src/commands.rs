@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use coffer_engine::VaultStatus;
+use coffer_engine::{Code, VaultStatus};
 use serde::Serialize;
 
 use crate::error::CommandError;
@@ -28,7 +28,7 @@ pub struct AppInfo {
 pub fn app_info(state: tauri::State<'_, AppState>) -> Result<AppInfo, CommandError> {
     let dir = state.vault_dir.as_deref().ok_or_else(|| {
         CommandError::new(
-            "no_vault_dir",
+            Code::VaultMissing,
             "no home directory; set COFFER_VAULT to a folder",
         )
     })?;

@@ -6,18 +6,16 @@ use clap::{Parser, Subcommand};
 
 /// Shown at the end of `--help`: scripts switch on these.
 const EXIT_CODES: &str = "\
-Exit codes:
+Exit status (the same for every command; docs/CLI.md has the whole table):
   0  success
-  1  refused: wrong passphrase, a vault or file already exists, a mistyped
-     recovery key or confirmation, passphrases that do not match
-  2  error: unreadable or damaged key file or database, I/O failure, bad usage
-`coffer audit`: 0 everything sealed, 1 something is not, 2 the audit failed.
-`coffer seal`: 0 everything sealed, 1 something left unsealed for a reason
-shown (no UIDPLUS, a folder's UIDVALIDITY changed, seals this vault did not
-make, skipped messages), 2 errors.
-`coffer watch`: 0 stopped (Ctrl-C, SIGTERM, --once-sealed), 2 it cannot
-run (vault cannot be opened, no such account); never exits on a server or
-network error.";
+  1  refused, or a result you can act on: wrong_passphrase, passphrase_rejected,
+     vault_missing, vault_exists, bad_recovery_key, account_exists,
+     no_such_account, account_busy, would_overwrite, bad_request, cancelled,
+     not_clean (audit), incomplete and folder_changed (seal)
+  2  error: vault_damaged, login_refused, certificate_untrusted,
+     capability_missing, network, server, failed, io, internal
+An error is printed as `coffer: error: MESSAGE [code]`.
+`coffer watch` never exits on a server or network error it can retry.";
 
 /// Coffer keeps an IMAP mailbox sealed: the provider stores only ciphertext,
 /// you keep reading, searching and sending mail.
@@ -88,7 +86,7 @@ pub enum Command {
     /// Check, read-only, that a mailbox holds only ciphertext (for auditors:
     /// needs no vault). With --vault (or COFFER_VAULT) also open every sealed
     /// message, or --sample N, and check it is genuine. Exit status: 0 all
-    /// sealed, 1 something is not, 2 the audit failed.
+    /// sealed, 1 something is not (not_clean), 2 the audit failed.
     Audit(crate::audit::AuditArgs),
 
     /// Manage the IMAP accounts the vault seals (passwords are stored in

@@ -2,13 +2,14 @@
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
+use coffer_engine::Code;
 use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, audit, render_html};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::exit::Outcome;
 use crate::server::ServerArgs;
 
 /// Options of `coffer audit`.
@@ -31,12 +32,9 @@ pub struct AuditArgs {
     pub sample: Option<usize>,
 }
 
-/// Runs the audit; exit status 0 when everything is sealed, 1 when anything
-/// is not (errors are 2, from `main`).
-pub fn run(
-    args: &AuditArgs,
-    keys: Option<&coffer_engine::core::VaultKeys>,
-) -> anyhow::Result<ExitCode> {
+/// Runs the audit: success when everything is a seal, [`Code::NotClean`]
+/// when anything is not.
+pub fn run(args: &AuditArgs, keys: Option<&coffer_engine::core::VaultKeys>) -> Outcome {
     let options = AuditOptions {
         imap: args.server.imap_config()?,
         user: args.server.user.clone(),
@@ -54,11 +52,7 @@ pub fn run(
     bar.finish_and_clear();
     write_outputs(args, &report)?;
     print_summary(&report);
-    Ok(if report.clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok((!report.clean).then_some(Code::NotClean))
 }
 
 fn progress_bar() -> ProgressBar {
@@ -128,7 +122,7 @@ fn print_summary(report: &AuditReport) {
     }
     println!(
         "{} — report digest {}",
-        if report.clean() {
+        if report.clean {
             "OK: only ciphertext"
         } else {
             "NOT CLEAN"

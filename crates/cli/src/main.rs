@@ -3,8 +3,8 @@
 mod args;
 mod audit;
 mod commands;
+mod exit;
 mod passphrase;
-mod refusal;
 mod server;
 
 use std::process::ExitCode;
@@ -12,16 +12,21 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
-    init_logging(cli.verbose);
-    match commands::run(cli) {
-        Ok(code) => code,
-        Err(error) => {
-            // `{:#}` prints the whole context chain on one line: "action: cause".
-            eprintln!("coffer: error: {error:#}");
-            ExitCode::from(refusal::exit_code(&error))
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; a usage error is a
+        // bad_request like any other wrong argument.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
         }
-    }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(coffer_engine::Code::BadRequest.exit_status());
+        }
+    };
+    init_logging(cli.verbose);
+    exit::finish(commands::run(cli))
 }
 
 fn init_logging(verbose: u8) {

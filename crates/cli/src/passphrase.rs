@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
+use coffer_engine::{Code, refusal};
 use secrecy::{ExposeSecret as _, SecretString};
 use subtle::ConstantTimeEq as _;
-
-use crate::refusal::Refusal;
 
 /// Reads the passphrase from `file` (its first line, without the line break)
 /// or, when no file is given, prompts on the terminal without echo.
@@ -18,7 +17,7 @@ pub fn read(file: Option<&Path>, prompt: &str) -> anyhow::Result<SecretString> {
                 "reading the passphrase from the terminal (use --passphrase-file in scripts)",
             )?;
             if raw.is_empty() {
-                bail!("the passphrase is empty");
+                return Err(refusal(Code::PassphraseRejected, "the passphrase is empty"));
             }
             Ok(SecretString::from(raw))
         }
@@ -34,7 +33,14 @@ pub fn first_line(path: &Path, what: &str) -> anyhow::Result<SecretString> {
     );
     let first = text.expose_secret().lines().next().unwrap_or_default();
     if first.is_empty() {
-        bail!("the {what} in {} is empty", path.display());
+        let code = match what {
+            "password" => Code::BadRequest,
+            _ => Code::PassphraseRejected,
+        };
+        return Err(refusal(
+            code,
+            format!("the {what} in {} is empty", path.display()),
+        ));
     }
     Ok(SecretString::from(first.to_owned()))
 }
@@ -53,7 +59,10 @@ pub fn read_new(file: Option<&Path>, what: &str) -> anyhow::Result<SecretString>
         .ct_eq(again.expose_secret().as_bytes())
         .into();
     if !same {
-        return Err(Refusal("the passphrases do not match; nothing was changed".into()).into());
+        return Err(refusal(
+            Code::PassphraseRejected,
+            "the passphrases do not match; nothing was changed",
+        ));
     }
     Ok(first)
 }

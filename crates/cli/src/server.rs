@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::net::{ImapConfig, Security};
+use coffer_engine::{Code, WithCode as _, refusal};
 use secrecy::SecretString;
 
 /// How to reach and log in to an IMAP server.
@@ -62,14 +63,16 @@ impl ServerArgs {
 pub fn parse_host_port(s: &str) -> anyhow::Result<(String, u16)> {
     let (host, port) = s
         .rsplit_once(':')
-        .with_context(|| format!("{s:?} is not HOST:PORT"))?;
+        .with_context(|| format!("{s:?} is not HOST:PORT"))
+        .code(Code::BadRequest)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
-        bail!("{s:?} has no host name");
+        return Err(refusal(Code::BadRequest, format!("{s:?} has no host name")));
     }
     let port = port
         .parse()
-        .with_context(|| format!("{port:?} is not a port number"))?;
+        .with_context(|| format!("{port:?} is not a port number"))
+        .code(Code::BadRequest)?;
     Ok((host.to_owned(), port))
 }
 

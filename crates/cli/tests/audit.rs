@@ -146,26 +146,29 @@ fn with_the_vault_a_forgery_exits_1_and_is_named() {
 }
 
 #[test]
-fn errors_exit_2_with_a_clear_message() {
+fn errors_have_a_clear_message_and_their_code() {
     let setup = Setup::new();
     std::fs::write(setup.path("password"), "wrong-password\n").unwrap();
     let out = setup.audit(&[]);
     assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("[login_refused]"), "{}", text(&out));
     assert!(
         text(&out).contains("login failed for alice"),
         "{}",
         text(&out)
     );
 
+    std::fs::write(setup.path("password"), format!("{PASSWORD}\n")).unwrap();
     let out = setup.audit(&["--folder", "Nope"]);
-    assert_eq!(code(&out), 2);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("[bad_request]"), "{}", text(&out));
 
-    // A wrong vault passphrase is an error of the audit too: 2, not 1.
+    // A wrong vault passphrase is the same refusal as anywhere else.
     let dir = setup.path("vault");
     drop(vault(&dir));
-    std::fs::write(setup.path("password"), format!("{PASSWORD}\n")).unwrap();
     let bad = setup.path("bad-pass");
     std::fs::write(&bad, "not-it\n").unwrap();
     let out = setup.audit(&["--vault", s(&dir), "--passphrase-file", s(&bad)]);
-    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("[wrong_passphrase]"), "{}", text(&out));
 }

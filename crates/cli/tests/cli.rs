@@ -75,8 +75,8 @@ fn the_vault_directory_can_come_from_the_environment() {
 }
 
 #[test]
-fn an_unknown_command_is_a_usage_error() {
+fn an_unknown_command_is_a_bad_request() {
     let out = coffer(&["frobnicate"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand"));
 }

@@ -175,7 +175,12 @@ fn seal_dry_run_then_seal_then_rerun() {
     assert_eq!(p.server.mailbox_contents(USER, "INBOX").unwrap(), after);
 
     let unknown = p.coffer(&["seal", "--folder", "Nope"]);
-    assert_eq!(code(&unknown), 2, "{}", text(&unknown));
+    assert_eq!(code(&unknown), 1, "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("[bad_request]"),
+        "{}",
+        text(&unknown)
+    );
 }
 
 #[test]

@@ -359,13 +359,14 @@ fn without_idle_inbox_is_polled() {
 }
 
 #[test]
-fn an_unknown_account_exits_2_at_once() {
+fn an_unknown_account_exits_1_at_once() {
     let p = Place::new();
     let out = coffer(p.tmp.path(), &["watch", "--account", "nope"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no account named"), "{}", text(&out));
+    assert!(text(&out).contains("[no_such_account]"), "{}", text(&out));
 }
 
 #[test]
@@ -378,13 +379,11 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
     let waiting = eml("waiting in Later");
     p.deliver("Later", &waiting);
 
-    // `seal` refuses (1); `watch` cannot go on (2, its only error status).
-    for (args, code) in [
-        (&["seal"][..], 1),
-        (&["watch", "--once-sealed", "1"][..], 2),
-    ] {
+    // `seal` and `watch` refuse alike: account_busy, exit 1.
+    for args in [&["seal"][..], &["watch", "--once-sealed", "1"][..]] {
         let out = coffer(p.tmp.path(), args).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains("[account_busy]"), "{}", text(&out));
         assert!(
             text(&out).contains("is being sealed by another coffer process"),
             "{}",

@@ -68,7 +68,7 @@ pub fn classify(head: &[u8], total_size: u64) -> Verdict {
     let fields = unfold(header);
     if fields
         .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("X-Coffer-Seal"))
+        .any(|(name, _)| name.eq_ignore_ascii_case(seal::outer::MARKER_HEADER))
     {
         return match seal::inspect_head(head, total_size) {
             Ok(info) => Verdict::Sealed(Box::new(info)),

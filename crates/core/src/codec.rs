@@ -54,9 +54,56 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Lower-case hex of `bytes`: the one hex formatter of the workspace (seal
+/// ids, digests, report hashes, file names).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from(
+                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    out
+}
+
+/// Parses 64 lower-case hex digits into 32 bytes (the inverse of [`hex`]);
+/// anything else is `None`.
+pub fn parse_hex32(text: &str) -> Option<[u8; 32]> {
+    fn value(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let b = text.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+        *o = (value(*pair.first()?)? << 4) | value(*pair.get(1)?)?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lower_case_and_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
+        let bytes: [u8; 32] = std::array::from_fn(|i| (i * 37) as u8);
+        assert_eq!(parse_hex32(&hex(&bytes)), Some(bytes));
+        assert_eq!(parse_hex32(&hex(&bytes).to_uppercase()), None);
+        assert_eq!(parse_hex32(""), None);
+        assert_eq!(parse_hex32(&"0".repeat(63)), None);
+    }
 
     #[test]
     fn reads_big_endian_and_stops_at_the_end() {

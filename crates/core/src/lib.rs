@@ -9,7 +9,8 @@
 //! * [`keyfile`] — the master secret wrapped under the passphrase;
 //! * [`recovery`] — the master secret as a checksummed recovery key;
 //! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
-//! * [`audit`] — what a message on the server is, judged from its first bytes.
+//! * [`audit`] — what a message on the server is, judged from its first bytes;
+//! * [`calendar`] — the one calendar (days ↔ dates, RFC 3339) of the workspace.
 //!
 //! The `test-support` feature adds cheap Argon2id parameters
 //! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
@@ -23,6 +24,7 @@
 )]
 
 pub mod audit;
+pub mod calendar;
 mod codec;
 pub mod keyfile;
 pub mod keys;
@@ -30,6 +32,7 @@ pub mod recovery;
 pub mod seal;
 
 pub use age::x25519::{Identity, Recipient};
+pub use codec::{hex, parse_hex32};
 pub use keyfile::{KdfParams, KeyFile, KeyFileError};
 pub use keys::{DatabaseKey, KeysError, MasterSecret, VaultKeys};
 pub use recovery::RecoveryError;

@@ -52,8 +52,8 @@ pub struct AccountInfo {
     pub imap_port: u16,
     /// Login name.
     pub username: String,
-    /// `tls`, `starttls` or `insecure_loopback`.
-    pub security: String,
+    /// Transport security (`tls`, `starttls` or `insecure-loopback`).
+    pub security: Security,
     /// The extra CA file, if any.
     pub ca_file: Option<String>,
     /// `HOST:PORT` of the SMTP server, if any.
@@ -115,7 +115,7 @@ fn to_net(security: AccountSecurity) -> Security {
 
 fn info(r: AccountRecord) -> AccountInfo {
     AccountInfo {
-        security: r.security.as_str().to_owned(),
+        security: to_net(r.security),
         smtp: r.smtp.map(|(h, p)| format!("{h}:{p}")),
         name: r.name,
         imap_host: r.imap_host,

@@ -1,4 +1,4 @@
-//! Choosing the folders a job works on: every selectable one, or those the user named.
+//! Choosing the folders a job works on (seal, watch, audit): every selectable one, or those the user named.
 
 use anyhow::Context as _;
 use coffer_net::ImapSession;
@@ -18,10 +18,12 @@ pub(crate) async fn choose(
             .collect());
     }
     for name in wanted {
-        anyhow::ensure!(
-            listed.iter().any(|f| &f.name == name && f.selectable),
-            "folder {name:?} does not exist on the server (or cannot hold messages)"
-        );
+        if !listed.iter().any(|f| &f.name == name && f.selectable) {
+            return Err(crate::refusal(
+                crate::Code::BadRequest,
+                format!("folder {name:?} does not exist on the server (or cannot hold messages)"),
+            ));
+        }
     }
     Ok(wanted.to_vec())
 }

@@ -31,7 +31,7 @@ pub use accounts::{AccountInfo, AccountTest, NewAccount};
 pub use coffer_core as core;
 pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;
-pub use error::VaultError;
+pub use error::{Code, VaultError, WithCode, code_of, message_of, refusal, with_code};
 pub use kdf::KdfPolicy;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};

@@ -12,8 +12,8 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 
-use crate::audit::hex;
 use crate::{Vault, VaultError};
+use coffer_core::hex;
 
 /// Held while an account is being sealed; dropping it releases the lock.
 #[derive(Debug)]
@@ -28,7 +28,7 @@ impl Vault {
         // The file is named by a digest: account names stay in the database.
         let digest = Sha256::digest(account.as_bytes());
         let name = hex(digest.get(..8).unwrap_or_default());
-        let path = self.dir().join(format!("sealing-{name}.lock"));
+        let path = self.layout().account_lock(&name);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -268,7 +268,11 @@ fn a_folder_recreated_mid_run_stops_and_loses_nothing() {
     assert!(fired);
     let stopped = summary.folders["Box"].stopped.clone().expect("Box stopped");
     assert!(stopped.contains("UIDVALIDITY"), "{stopped}");
-    assert_eq!(summary.outcome(), Outcome::Incomplete, "{summary:#?}");
+    assert_eq!(summary.outcome(), Outcome::FolderChanged, "{summary:#?}");
+    assert_eq!(
+        summary.outcome().code(),
+        Some(coffer_engine::Code::FolderChanged)
+    );
     // The new folder's mail is untouched plaintext.
     let now: Vec<Vec<u8>> = s.contents("Box").into_iter().map(|m| m.bytes).collect();
     for m in &newcomers {

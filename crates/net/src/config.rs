@@ -3,18 +3,40 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How the transport is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How the transport is protected. Its one string form ([`Security::as_str`],
+/// also its serde form) is what every output shows: `tls`, `starttls`,
+/// `insecure-loopback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Security {
     /// TLS from the first byte (IMAPS, port 993). The default.
     #[default]
+    #[serde(rename = "tls")]
     Tls,
     /// A plaintext connection upgraded with STARTTLS. If the server does not
     /// offer or does not complete the upgrade, the connection is refused.
+    #[serde(rename = "starttls")]
     StartTls,
     /// No TLS at all. Allowed only when every address of the host is a
     /// loopback address; meant for local test servers and bridges.
+    #[serde(rename = "insecure-loopback")]
     InsecureLoopback,
+}
+
+impl Security {
+    /// The string form: `tls`, `starttls` or `insecure-loopback`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::StartTls => "starttls",
+            Security::InsecureLoopback => "insecure-loopback",
+        }
+    }
+}
+
+impl std::fmt::Display for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Bounds on what a server may make us do.
@@ -63,5 +85,25 @@ impl ImapConfig {
             ca_file: None,
             limits: Limits::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Security;
+
+    #[test]
+    fn one_string_form_in_display_and_serde() {
+        for s in [
+            Security::Tls,
+            Security::StartTls,
+            Security::InsecureLoopback,
+        ] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(s.to_string(), s.as_str());
+            assert_eq!(serde_json::from_str::<Security>(&json).unwrap(), s);
+        }
+        assert_eq!(Security::InsecureLoopback.as_str(), "insecure-loopback");
     }
 }

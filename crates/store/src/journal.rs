@@ -1,5 +1,6 @@
 //! The sealing journal: one durable row per original, committed before each step of the safe path.
 
+use coffer_core::{SealId, hex, parse_hex32};
 use rusqlite::{Row, params};
 
 use crate::store::{Store, StoreError};
@@ -61,10 +62,10 @@ pub struct JournalRow {
     pub uid: u32,
     /// Where the work stands.
     pub state: JournalState,
-    /// The seal id (64 hex digits), '' until the original was fetched.
-    pub seal_id: String,
-    /// SHA-256 of the original (hex), '' until fetched.
-    pub original_sha256: String,
+    /// The seal id, once the original was fetched (a hex column; '' is none).
+    pub seal_id: Option<SealId>,
+    /// SHA-256 of the original, once fetched (a hex column; '' is none).
+    pub original_sha256: Option<[u8; 32]>,
     /// The original's size in bytes.
     pub original_size: u64,
     /// UIDVALIDITY the sealed copy was appended under (0: not appended).
@@ -84,8 +85,8 @@ impl JournalRow {
             uid_validity,
             uid,
             state: JournalState::Planned,
-            seal_id: String::new(),
-            original_sha256: String::new(),
+            seal_id: None,
+            original_sha256: None,
             original_size: size,
             appended_uid_validity: 0,
             appended_uid: 0,
@@ -104,8 +105,8 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<JournalRow> {
         uid_validity: row.get(2)?,
         uid: row.get(3)?,
         state: JournalState::parse(&row.get::<_, String>(4)?),
-        seal_id: row.get(5)?,
-        original_sha256: row.get(6)?,
+        seal_id: SealId::parse_hex(&row.get::<_, String>(5)?),
+        original_sha256: parse_hex32(&row.get::<_, String>(6)?),
         original_size: row.get::<_, i64>(7)?.try_into().unwrap_or(0),
         appended_uid_validity: row.get(8)?,
         appended_uid: row.get(9)?,
@@ -141,8 +142,8 @@ impl Store {
                     r.uid_validity,
                     r.uid,
                     r.state.as_str(),
-                    r.seal_id,
-                    r.original_sha256,
+                    r.seal_id.map(|id| id.to_string()).unwrap_or_default(),
+                    r.original_sha256.map(|d| hex(&d)).unwrap_or_default(),
                     i64::try_from(r.original_size).unwrap_or(i64::MAX),
                     r.appended_uid_validity,
                     r.appended_uid,
@@ -199,7 +200,8 @@ mod tests {
         let b = JournalRow::planned("acct", "Ünïcode/Sub", 7, 4, 5);
         store.journal_write(&[a.clone(), b.clone()]).unwrap();
         a.state = JournalState::Appended;
-        a.seal_id = "ab".repeat(32);
+        a.seal_id = Some(SealId::from_bytes([0xab; 32]));
+        a.original_sha256 = Some([7; 32]);
         a.appended_uid_validity = 7;
         a.appended_uid = 10;
         store.journal_write(std::slice::from_ref(&a)).unwrap();

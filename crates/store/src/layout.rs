@@ -29,7 +29,14 @@ impl VaultLayout {
         self.root.join("vault.db")
     }
 
-    /// Every file the vault may write: the key file, the database and
+    /// The lock file of one account's sealing runs, named by a digest of the
+    /// account's name (`account_digest`, 16 hex digits) so that account
+    /// names stay inside the database.
+    pub fn account_lock(&self, account_digest: &str) -> PathBuf {
+        self.root.join(format!("sealing-{account_digest}.lock"))
+    }
+
+    /// Every file the vault may write besides the lock files: the key file, the database and
     /// SQLite's write-ahead log and shared-memory index beside it.
     pub fn files(&self) -> [PathBuf; 4] {
         [

@@ -202,3 +202,56 @@ pub fn core_source_violations(core_src: &Path) -> Result<Vec<String>> {
     }
     Ok(v)
 }
+
+/// The product modules allowed to expunge (`uid_expunge*`), each with the
+/// reason. Removing mail from the server is the one irreversible act;
+/// a feature that expunges joins this list knowingly.
+pub const EXPUNGE_CALLERS: &[(&str, &str)] = &[(
+    "crates/engine/src/seal/worker.rs",
+    "the safe path removes an original only after its sealed copy was fetched back and verified",
+)];
+
+/// The product source files (outside `coffer-net`, which defines the
+/// calls, and outside tests) that call `uid_expunge*` without being in
+/// `allowed`, as `path:line` sentences. `root` is the workspace root.
+pub fn expunge_violations(root: &Path, allowed: &[(&str, &str)]) -> Result<Vec<String>> {
+    let mut v = Vec::new();
+    let mut stack: Vec<_> = ["crates", "src-tauri/src"]
+        .iter()
+        .map(|d| root.join(d))
+        .filter(|d| d.is_dir())
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.starts_with("crates/net") || rel.contains("/tests") || rel.contains("/benches") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs")
+                || allowed.iter().any(|(file, _)| *file == rel)
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)?;
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if code.contains("uid_expunge") {
+                    v.push(format!(
+                        "{rel}:{}: expunges, but is not in EXPUNGE_CALLERS",
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(v)
+}

@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use coffer_harness::architecture::{DependencyGraph, PRODUCT_CRATES, core_source_violations};
+use coffer_harness::architecture::{
+    DependencyGraph, EXPUNGE_CALLERS, PRODUCT_CRATES, core_source_violations, expunge_violations,
+};
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -75,5 +77,37 @@ fn the_source_scan_catches_file_access_in_core() -> anyhow::Result<()> {
     )?;
     let v = core_source_violations(dir.path())?;
     assert_eq!(v.len(), 1, "{v:?}");
+    Ok(())
+}
+
+#[test]
+fn only_the_allowed_modules_expunge() -> anyhow::Result<()> {
+    let v = expunge_violations(workspace_root(), EXPUNGE_CALLERS)?;
+    assert!(v.is_empty(), "{}", v.join("\n"));
+    // Not vacuous: the sealing worker does expunge, and without its entry
+    // it is reported.
+    let v = expunge_violations(workspace_root(), &[])?;
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(
+        v[0].starts_with("crates/engine/src/seal/worker.rs:"),
+        "{v:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_expunge_scan_catches_a_new_caller() -> anyhow::Result<()> {
+    let root = tempfile::tempdir()?;
+    let src = root.path().join("crates/engine/src");
+    std::fs::create_dir_all(&src)?;
+    std::fs::write(
+        src.join("cleanup.rs"),
+        "// uid_expunge in a comment is fine\nasync fn f(s: &mut S) { s.uid_expunge_many(&[1]).await; }\n",
+    )?;
+    let v = expunge_violations(root.path(), EXPUNGE_CALLERS)?;
+    assert_eq!(
+        v,
+        vec!["crates/engine/src/cleanup.rs:2: expunges, but is not in EXPUNGE_CALLERS".to_owned()]
+    );
     Ok(())
 }

@@ -96,7 +96,7 @@ async fn a_fully_sealed_mailbox_is_clean_and_the_scan_changes_nothing() -> anyho
     let server = sealed_mailbox(&keys)?;
     let before = snapshot(&server)?;
     let report = run(&server, None).await?;
-    assert!(report.clean(), "{report:#?}");
+    assert!(report.clean, "{report:#?}");
     assert_eq!(report.totals.total, 15);
     assert_eq!(report.totals.sealed, 15);
     let reçus = report
@@ -140,7 +140,7 @@ async fn plaintext_pgp_and_a_truncated_seal_are_each_reported() -> anyhow::Resul
     server.deliver(USER, "Reçus", &whole[..whole.len() / 2])?;
 
     let report = run(&server, None).await?;
-    assert!(!report.clean());
+    assert!(!report.clean);
     assert_eq!(report.totals.total, 18);
     assert_eq!(report.totals.sealed, 15);
     assert_eq!(report.totals.plaintext, 1);
@@ -199,13 +199,13 @@ async fn with_the_keys_genuine_seals_verify_and_a_forgery_is_listed() -> anyhow:
 
     // Without keys the forgery is well-formed: it counts as sealed.
     let keyless = run(&server, None).await?;
-    assert!(keyless.clean(), "{:?}", keyless.findings);
+    assert!(keyless.clean, "{:?}", keyless.findings);
 
     let before = snapshot(&server)?;
     let report = run(&server, Some(&keys)).await?;
     let v = report.verification.as_ref().expect("verification ran");
     assert_eq!((v.checked, v.verified, v.sampled), (16, 15, false));
-    assert!(!report.clean());
+    assert!(!report.clean);
     assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
     assert_eq!(report.findings[0].kind, "forged_seal");
     assert_eq!(report.findings[0].folder, "INBOX");

@@ -14,9 +14,42 @@ export interface AppInfo {
   vault: VaultStatus;
 }
 
+/**
+ * The engine's error codes (`Code` in crates/engine/src/error.rs), the same
+ * strings the CLI prints and docs/CLI.md lists. A Rust test in src-tauri fails
+ * when this list and the engine's drift apart.
+ */
+export const ERROR_CODES = [
+  "wrong_passphrase",
+  "passphrase_rejected",
+  "vault_missing",
+  "vault_exists",
+  "vault_damaged",
+  "bad_recovery_key",
+  "account_exists",
+  "no_such_account",
+  "account_busy",
+  "would_overwrite",
+  "bad_request",
+  "cancelled",
+  "not_clean",
+  "incomplete",
+  "login_refused",
+  "certificate_untrusted",
+  "capability_missing",
+  "folder_changed",
+  "network",
+  "server",
+  "failed",
+  "io",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 /** The error shape every command returns: a stable code and a message. */
 export interface CommandError {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -29,9 +62,32 @@ export function isCommandError(e: unknown): e is CommandError {
   );
 }
 
-/** Describes any thrown value for display. */
+/** What a person can do about an error, by its code (none when the message says it all). */
+export function errorHint(code: ErrorCode): string | null {
+  switch (code) {
+    case "wrong_passphrase":
+      return "Check the passphrase and try again.";
+    case "login_refused":
+      return "The server refused the login: check the user name and password (some providers need an app password).";
+    case "certificate_untrusted":
+      return "The server's certificate is not trusted. If your organisation runs its own certificate authority, give its CA file.";
+    case "capability_missing":
+      return "The server lacks a feature Coffer needs to work safely here.";
+    case "network":
+      return "The server could not be reached: check the host, the port and your connection.";
+    case "account_busy":
+      return "Another Coffer process is sealing this account; wait for it to finish.";
+    default:
+      return null;
+  }
+}
+
+/** Describes any thrown value for display: the message, then what to do about it. */
 export function describeError(e: unknown): string {
-  if (isCommandError(e)) return e.message;
+  if (isCommandError(e)) {
+    const hint = errorHint(e.code);
+    return hint ? `${e.message} — ${hint}` : e.message;
+  }
   if (e instanceof Error) return e.message;
   return String(e);
 }
@@ -78,7 +134,7 @@ export interface AuditReport {
   server: {
     host: string;
     port: number;
-    security: string;
+    security: Security;
     certificate_sha256: string | null;
     user: string;
   };
@@ -94,6 +150,8 @@ export interface AuditReport {
     flags: Record<string, number>;
   };
   verification: { checked: number; verified: number; sampled: boolean } | null;
+  /** The engine's one definition of "clean": show it, never recompute it. */
+  clean: boolean;
   digest: string;
 }
 

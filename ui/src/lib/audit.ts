@@ -27,8 +27,7 @@ export function parseServer(
 
 export function verdict(report: AuditReport): { ok: boolean; text: string } {
   const t = report.totals;
-  const clean = report.findings.length === 0 && t.sealed === t.total;
-  if (clean) {
+  if (report.clean) {
     return {
       ok: true,
       text: `All ${t.total} messages are sealed: the provider holds only ciphertext.`,

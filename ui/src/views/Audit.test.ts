@@ -15,6 +15,7 @@ const report: AuditReport = {
   visible_metadata: { header_names: ["From", "X-Coffer-Seal"], size_buckets: { "8192": 3 },
     earliest_date: null, latest_date: null, recipient_counts: { "1": 3 }, flags: {} },
   verification: null,
+  clean: false,
   digest: "feedface",
 };
 

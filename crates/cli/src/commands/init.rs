@@ -4,13 +4,14 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use anyhow::Context as _;
-use coffer_engine::{KdfPolicy, SecretString, Vault, VaultState, VaultStatus};
+use coffer_engine::{
+    Code, KdfPolicy, SecretString, Vault, VaultError, VaultState, VaultStatus, refusal,
+};
 use secrecy::ExposeSecret as _;
 use secrecy::zeroize::Zeroizing;
 use subtle::ConstantTimeEq as _;
 
 use crate::passphrase;
-use crate::refusal::Refusal;
 
 /// Which group of the recovery key the user re-types (1-based): not the
 /// first, which people copy carelessly, and short enough to type.
@@ -19,11 +20,7 @@ const CONFIRM_GROUP: usize = 3;
 pub fn run(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<()> {
     // Fail before asking for a passphrase; the engine checks again.
     if VaultStatus::inspect(dir).state == VaultState::Present {
-        return Err(Refusal(format!(
-            "a vault already exists in {}; refusing to overwrite it",
-            dir.display()
-        ))
-        .into());
+        return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
     }
     let passphrase = passphrase::read_new(pass_file, "New passphrase")?;
     let interactive = std::io::stdin().is_terminal();
@@ -75,7 +72,10 @@ fn confirm(recovery: &SecretString) -> anyhow::Result<()> {
             .read_line(&mut line)
             .context("reading the confirmation")?;
         if read == 0 {
-            return Err(Refusal("recovery key not confirmed; no vault was created".into()).into());
+            return Err(refusal(
+                Code::Cancelled,
+                "recovery key not confirmed; no vault was created",
+            ));
         }
         let typed = Zeroizing::new(line.trim().to_ascii_uppercase());
         let ok: bool = typed

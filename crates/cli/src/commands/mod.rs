@@ -10,7 +10,6 @@ mod status;
 mod watch;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use coffer_engine::{KdfPolicy, Vault};
@@ -20,10 +19,12 @@ pub use seal::SealArgs;
 pub use watch::WatchArgs;
 
 use crate::args::{Cli, Command, IdentityCommand};
+use crate::exit::Outcome;
 use crate::passphrase;
 
-/// Runs `cli` and returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs `cli`: `Ok(Some(code))` when the command reported a result that is
+/// not a success (see [`crate::exit`]).
+pub fn run(cli: Cli) -> Outcome {
     let vault_dir = vault_dir(&cli)?;
     let pass_file = cli.passphrase_file.as_deref();
     match cli.command {
@@ -45,31 +46,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
         Command::Account { command } => account::run(&vault_dir, pass_file, command),
         Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
-        Command::Watch(args) => return Ok(watch::run(&vault_dir, pass_file, &args)),
-        Command::Audit(args) => return audit(&args, cli.vault.is_some(), &vault_dir, pass_file),
+        Command::Watch(args) => watch::run(&vault_dir, pass_file, &args),
+        Command::Audit(args) => {
+            let vault = match cli.vault.is_some() {
+                true => Some(unlock(&vault_dir, pass_file)?),
+                false => None,
+            };
+            return crate::audit::run(&args, vault.as_ref().map(Vault::keys));
+        }
     }?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `coffer audit`: every error is exit status 2 (1 means "not all sealed").
-fn audit(
-    args: &crate::audit::AuditArgs,
-    with_vault: bool,
-    vault_dir: &Path,
-    pass_file: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
-    let outcome = (|| {
-        let vault = if with_vault {
-            Some(unlock(vault_dir, pass_file)?)
-        } else {
-            None
-        };
-        crate::audit::run(args, vault.as_ref().map(Vault::keys))
-    })();
-    outcome.or_else(|error| {
-        eprintln!("coffer: error: {error:#}");
-        Ok(ExitCode::from(2))
-    })
+    Ok(None)
 }
 
 fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {

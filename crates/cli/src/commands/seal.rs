@@ -2,12 +2,13 @@
 
 use std::io::IsTerminal as _;
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use coffer_engine::seal::{Outcome, SealOptions, SealProgress, SealSummary};
+use coffer_engine::seal::{SealOptions, SealProgress, SealSummary};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::exit::Outcome;
 
 /// Options of `coffer seal`.
 #[derive(Debug, Args)]
@@ -38,9 +39,9 @@ pub struct SealArgs {
     pub batch_bytes: Option<u64>,
 }
 
-/// Runs `coffer seal`: exit status 0 all sealed, 1 something left unsealed
-/// for a reason shown, 2 errors.
-pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> anyhow::Result<ExitCode> {
+/// Runs `coffer seal`: all sealed, or [`Code::Incomplete`] (something left
+/// unsealed for a reason shown) or [`Code::Failed`] (errors shown).
+pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
     let vault = super::unlock(dir, pass_file)?;
     let defaults = SealOptions::default();
     let options = SealOptions {
@@ -58,11 +59,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> anyhow::Res
         runtime.block_on(vault.seal(args.account.as_deref(), &options, |p| bar.update(p)))?;
     bar.bar.finish_and_clear();
     report(&summary, args.json)?;
-    Ok(match summary.outcome() {
-        Outcome::Complete => ExitCode::SUCCESS,
-        Outcome::Incomplete => ExitCode::from(1),
-        Outcome::Failed => ExitCode::from(2),
-    })
+    Ok(summary.outcome().code())
 }
 
 /// The progress bar: bytes drive it, the message count rides in its text.

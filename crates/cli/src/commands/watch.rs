@@ -3,7 +3,6 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -34,16 +33,10 @@ pub struct WatchArgs {
     pub json_log: bool,
 }
 
-/// Runs `coffer watch` until stopped: exit status 0 when stopped, 2 when
-/// it cannot run at all. Server and network errors are retried, never fatal.
-pub fn run(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> ExitCode {
-    match watch(dir, pass_file, args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("coffer: error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
+/// Runs `coffer watch` until stopped: `Ok` when stopped; an error when it
+/// cannot run at all. Server and network errors are retried, never fatal.
+pub fn run(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Result<()> {
+    watch(dir, pass_file, args)
 }
 
 fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Result<()> {

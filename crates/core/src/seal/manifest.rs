@@ -52,17 +52,7 @@ impl SealId {
 
     /// Parses 64 lowercase hex digits (the header form).
     pub fn parse_hex(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        if b.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-            let hi = lower_hex_value(*pair.first()?)?;
-            let lo = lower_hex_value(*pair.get(1)?)?;
-            *o = (hi << 4) | lo;
-        }
-        Some(Self(out))
+        crate::parse_hex32(text).map(Self)
     }
 
     pub(crate) fn compute(key: &MacKey, original_sha256: &[u8; 32]) -> Self {
@@ -70,20 +60,9 @@ impl SealId {
     }
 }
 
-fn lower_hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
-}
-
 impl std::fmt::Display for SealId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&crate::hex(&self.0))
     }
 }
 

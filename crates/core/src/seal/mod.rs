@@ -148,10 +148,24 @@ pub fn seal<R: RngCore + CryptoRng>(
     input: &SealInput<'_>,
     rng: &mut R,
 ) -> Result<Vec<u8>, SealError> {
-    let (manifest, manifest_bytes) = build_manifest(keys, input)?;
-    let mac = manifest::manifest_mac(keys.seal_auth_key(), &manifest_bytes)?;
-    let inner = manifest::inner_parts(&manifest_bytes, &mac, input.original)?;
-    let payload = encrypt(&keys.recipients(), &inner)?;
+    let manifest = build_manifest(keys, input)?;
+    let mac = manifest::manifest_mac(keys.seal_auth_key(), &manifest.encode())?;
+    assemble(&keys.recipients(), &manifest, &mac, input.original, rng)
+}
+
+/// The one pipeline from a manifest, its MAC and an original to the outer
+/// message: inner plaintext with padding, age encryption, outer template.
+/// The product and the test kit both go through it, so forged test vectors
+/// cannot drift from the real format.
+fn assemble<R: RngCore + CryptoRng>(
+    recipients: &[x25519::Recipient],
+    manifest: &Manifest,
+    mac: &[u8; manifest::MAC_LEN],
+    original: &[u8],
+    rng: &mut R,
+) -> Result<Vec<u8>, SealError> {
+    let inner = manifest::inner_parts(&manifest.encode(), mac, original)?;
+    let payload = encrypt(recipients, &inner)?;
     Ok(outer::wrap(
         &payload,
         &manifest.internaldate,
@@ -160,21 +174,16 @@ pub fn seal<R: RngCore + CryptoRng>(
     ))
 }
 
-fn build_manifest(
-    keys: &VaultKeys,
-    input: &SealInput<'_>,
-) -> Result<(Manifest, Vec<u8>), SealError> {
+fn build_manifest(keys: &VaultKeys, input: &SealInput<'_>) -> Result<Manifest, SealError> {
     let digest: [u8; 32] = Sha256::digest(input.original).into();
-    let manifest = Manifest::for_original(
+    Manifest::for_original(
         SealId::compute(keys.seal_id_key(), &digest),
         digest,
         input.original.len() as u64,
         input.folder,
         input.flags,
         input.internaldate,
-    )?;
-    let bytes = manifest.encode();
-    Ok((manifest, bytes))
+    )
 }
 
 /// Encrypts the inner plaintext, streamed part by part into age.
@@ -361,18 +370,13 @@ pub mod testkit {
             input.flags,
             input.internaldate,
         )?;
-        let inner = manifest::inner_parts(
-            &manifest.encode(),
+        assemble(
+            recipients,
+            &manifest,
             &[0u8; manifest::MAC_LEN],
             input.original,
-        )?;
-        let payload = encrypt(recipients, &inner)?;
-        Ok(outer::wrap(
-            &payload,
-            &manifest.internaldate,
-            &manifest.seal_id,
             rng,
-        ))
+        )
     }
 
     /// A genuine seal whose manifest claims another version (with a valid MAC).
@@ -382,18 +386,10 @@ pub mod testkit {
         version: u8,
         rng: &mut R,
     ) -> Result<Vec<u8>, SealError> {
-        let (mut manifest, _) = build_manifest(keys, input)?;
+        let mut manifest = build_manifest(keys, input)?;
         manifest.version = version;
-        let bytes = manifest.encode();
-        let mac = manifest::manifest_mac(keys.seal_auth_key(), &bytes)?;
-        let inner = manifest::inner_parts(&bytes, &mac, input.original)?;
-        let payload = encrypt(&keys.recipients(), &inner)?;
-        Ok(outer::wrap(
-            &payload,
-            &manifest.internaldate,
-            &manifest.seal_id,
-            rng,
-        ))
+        let mac = manifest::manifest_mac(keys.seal_auth_key(), &manifest.encode())?;
+        assemble(&keys.recipients(), &manifest, &mac, input.original, rng)
     }
 
     /// Wraps an arbitrary age file in the outer template.

@@ -79,7 +79,7 @@ pub(crate) fn wrap<R: RngCore + CryptoRng>(
 ) -> Vec<u8> {
     let mut id = [0u8; 16];
     rng.fill_bytes(&mut id);
-    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let id = crate::hex(&id);
 
     let b64_len = payload.len().div_ceil(3) * 4;
     let mut out = Vec::with_capacity(700 + b64_len + 2 * b64_len.div_ceil(LINE_LEN));

@@ -22,7 +22,7 @@ fn esc(s: &str) -> String {
 /// Renders `report` as HTML for people; the JSON stays the reference.
 pub fn render_html(report: &AuditReport) -> String {
     let mut h = String::new();
-    let verdict = if report.clean() {
+    let verdict = if report.clean {
         "Every message is sealed."
     } else {
         "Some messages are not sealed."
@@ -42,7 +42,7 @@ pub fn render_html(report: &AuditReport) -> String {
         user = esc(&report.server.user),
         host = esc(&report.server.host),
         port = report.server.port,
-        security = esc(&report.server.security),
+        security = esc(report.server.security.as_str()),
         at = esc(&report.scanned_at),
         fp = esc(report
             .server
@@ -50,7 +50,7 @@ pub fn render_html(report: &AuditReport) -> String {
             .as_deref()
             .unwrap_or("(no TLS)")),
         digest = esc(&report.digest),
-        cls = if report.clean() { "ok" } else { "bad" },
+        cls = if report.clean { "ok" } else { "bad" },
     );
     let t = &report.totals;
     let _ = write!(

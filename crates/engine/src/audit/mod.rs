@@ -11,7 +11,6 @@ mod report;
 mod run;
 
 pub use html::render_html;
-pub(crate) use report::hex;
 pub use report::{
     AuditReport, Counts, Finding, FolderReport, ServerIdentity, Verification, VisibleMetadata,
 };

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use coffer_core::hex;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -92,6 +93,20 @@ pub struct VisibleMetadata {
     pub flags: BTreeMap<String, u64>,
 }
 
+impl VisibleMetadata {
+    /// Completes what a scan gathered: the fixed template's header names
+    /// and the range of dates seen on seals.
+    pub(crate) fn finish(mut self, dates: Option<(i64, i64)>) -> Self {
+        self.header_names = coffer_core::seal::outer::TEMPLATE_HEADER_NAMES
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        self.earliest_date = dates.map(|(lo, _)| crate::rfc3339::utc(lo));
+        self.latest_date = dates.map(|(_, hi)| crate::rfc3339::utc(hi));
+        self
+    }
+}
+
 /// Who was audited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerIdentity {
@@ -99,8 +114,8 @@ pub struct ServerIdentity {
     pub host: String,
     /// Port.
     pub port: u16,
-    /// `tls`, `starttls` or `insecure-loopback`.
-    pub security: String,
+    /// Transport security.
+    pub security: coffer_net::Security,
     /// SHA-256 (hex, colon-separated) of the server's leaf certificate.
     pub certificate_sha256: Option<String>,
     /// The account (user name) scanned.
@@ -139,19 +154,24 @@ pub struct AuditReport {
     pub visible_metadata: VisibleMetadata,
     /// Present when the scan opened seals with the vault's keys.
     pub verification: Option<Verification>,
+    /// Whether the mailbox holds only (genuine, where checked) seals: the
+    /// one definition of "clean", which the CLI, the HTML report and the
+    /// app show as it is.
+    pub clean: bool,
     /// SHA-256 (hex) over the canonical JSON of every other field.
     pub digest: String,
 }
 
 impl AuditReport {
-    /// Whether the mailbox holds only (genuine, where checked) seals.
-    pub fn clean(&self) -> bool {
-        self.findings.is_empty() && self.totals.all_sealed()
+    /// Fills in the derived fields: [`AuditReport::clean`], then the digest
+    /// over the report's canonical JSON (every field but `digest`, which is
+    /// empty while hashing).
+    pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
+        self.clean = self.findings.is_empty() && self.totals.all_sealed();
+        self.seal_digest()
     }
 
-    /// Computes and stores the digest over the report's canonical JSON
-    /// (every field but `digest`, which is empty while hashing).
-    pub(crate) fn seal_digest(&mut self) -> anyhow::Result<()> {
+    fn seal_digest(&mut self) -> anyhow::Result<()> {
         self.digest = String::new();
         self.digest = hex(&Sha256::digest(serde_json::to_vec(self)?));
         Ok(())
@@ -162,10 +182,6 @@ impl AuditReport {
         let mut copy = self.clone();
         copy.seal_digest().is_ok() && copy.digest == self.digest
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -180,7 +196,7 @@ mod tests {
             server: ServerIdentity {
                 host: "h".into(),
                 port: 993,
-                security: "tls".into(),
+                security: coffer_net::Security::Tls,
                 certificate_sha256: None,
                 user: "u".into(),
             },
@@ -189,6 +205,7 @@ mod tests {
             findings: vec![],
             visible_metadata: VisibleMetadata::default(),
             verification: None,
+            clean: false,
             digest: String::new(),
         }
     }

@@ -2,15 +2,15 @@
 
 use anyhow::Context as _;
 use coffer_core::audit::{HEAD_BYTES, Verdict, classify};
-use coffer_core::{Authenticity, VaultKeys};
-use coffer_net::{ImapConfig, ImapSession, Security};
+use coffer_core::{Authenticity, VaultKeys, hex};
+use coffer_net::{ImapConfig, ImapSession, MessageHead};
 use rand::seq::SliceRandom as _;
 use secrecy::SecretString;
 use sha2::{Digest as _, Sha256};
 
 use super::report::{
     AuditReport, Counts, Finding, FolderReport, REPORT_FORMAT, ServerIdentity, Verification,
-    VisibleMetadata, hex,
+    VisibleMetadata,
 };
 
 /// What to audit and how.
@@ -70,10 +70,12 @@ pub enum AuditProgress {
 /// Messages whose heads are held in memory at once (8 KiB each).
 const HEADS_PER_BATCH: usize = 500;
 
+/// The certificate fingerprint as browsers show it: `AB:CD:…`.
 fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
+    let hex = hex(&Sha256::digest(der)).to_ascii_uppercase();
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair))
         .collect::<Vec<_>>()
         .join(":")
 }
@@ -93,152 +95,26 @@ pub async fn audit(
     mut progress: impl FnMut(AuditProgress),
 ) -> anyhow::Result<AuditReport> {
     let scanned_at = crate::rfc3339::now();
-    let mut session = ImapSession::connect(&opts.imap, &opts.user, &opts.password)
-        .await
-        .with_context(|| format!("connecting to {}:{}", opts.imap.host, opts.imap.port))?;
-    let server = ServerIdentity {
-        host: opts.imap.host.clone(),
-        port: opts.imap.port,
-        security: match opts.imap.security {
-            Security::Tls => "tls",
-            Security::StartTls => "starttls",
-            Security::InsecureLoopback => "insecure-loopback",
-        }
-        .to_owned(),
-        certificate_sha256: session.peer_certificate_der().map(|d| fingerprint(&d)),
-        user: opts.user.clone(),
-    };
-
-    let listed = session.list_folders().await.context("listing folders")?;
-    let folders: Vec<String> = if opts.folders.is_empty() {
-        listed
-            .into_iter()
-            .filter(|f| f.selectable)
-            .map(|f| f.name)
-            .collect()
-    } else {
-        for wanted in &opts.folders {
-            anyhow::ensure!(
-                listed.iter().any(|f| &f.name == wanted),
-                "folder {wanted:?} does not exist on the server"
-            );
-        }
-        opts.folders.clone()
-    };
-
-    // EXAMINE every folder first, for the plan (and a progress total).
-    let mut plan = Vec::with_capacity(folders.len());
-    let mut total_messages = 0u64;
-    for name in &folders {
-        let status = session
-            .examine(name)
-            .await
-            .with_context(|| format!("opening folder {name:?} read-only"))?;
-        total_messages += u64::from(status.exists);
-        plan.push((name.clone(), status));
-    }
+    let (mut session, server) = connect(&opts).await?;
+    let folders = crate::folders::choose(&mut session, &opts.folders).await?;
+    let total_messages = examine_all(&mut session, &folders).await?;
     progress(AuditProgress::Planned {
-        folders: plan.len(),
+        folders: folders.len(),
         messages: total_messages,
     });
-
-    let mut totals = Counts::default();
-    let mut reports = Vec::with_capacity(plan.len());
-    let mut findings = Vec::new();
-    let mut visible = VisibleMetadata {
-        header_names: coffer_core::seal::outer::TEMPLATE_HEADER_NAMES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        ..VisibleMetadata::default()
-    };
-    let mut dates: Option<(i64, i64)> = None;
-    let mut sealed = Vec::new();
-    let mut done = 0u64;
-    for (name, _) in &plan {
-        let status = session.examine(name).await?;
-        let uids: Vec<u32> = session
-            .uid_list()
-            .await
-            .with_context(|| format!("listing messages in {name:?}"))?
-            .into_iter()
-            .map(|m| m.uid)
-            .collect();
-        let mut counts = Counts::default();
-        // Heads are read and classified a batch at a time, so memory stays
-        // flat whatever the folder's size.
-        for batch in uids.chunks(HEADS_PER_BATCH) {
-            let heads = session
-                .fetch_heads(batch, HEAD_BYTES)
-                .await
-                .with_context(|| format!("reading message heads in {name:?}"))?;
-            for m in heads {
-                let verdict = classify(&m.head, m.size);
-                counts.add(verdict.kind());
-                totals.add(verdict.kind());
-                let detail = match &verdict {
-                    Verdict::Sealed(info) => {
-                        *visible.size_buckets.entry(info.padded_len).or_default() += 1;
-                        *visible
-                            .recipient_counts
-                            .entry(info.recipient_count())
-                            .or_default() += 1;
-                        for flag in &m.flags {
-                            *visible.flags.entry(flag.clone()).or_default() += 1;
-                        }
-                        dates = Some(match dates {
-                            None => (m.internaldate, m.internaldate),
-                            Some((lo, hi)) => (lo.min(m.internaldate), hi.max(m.internaldate)),
-                        });
-                        sealed.push(ToVerify {
-                            folder: name.clone(),
-                            uid: m.uid,
-                            internaldate: m.internaldate,
-                            size: m.size,
-                        });
-                        None
-                    }
-                    Verdict::MalformedSeal(e) => Some(e.to_string()),
-                    Verdict::OtherEncryption(tool) => Some(tool.as_str().to_owned()),
-                    Verdict::Plaintext => Some("readable by the provider".to_owned()),
-                };
-                if let Some(detail) = detail {
-                    let whole = m.head.len() as u64 >= m.size;
-                    findings.push(Finding {
-                        folder: name.clone(),
-                        uid: m.uid,
-                        internaldate: crate::rfc3339::utc(m.internaldate),
-                        size: m.size,
-                        kind: verdict.kind().to_owned(),
-                        detail,
-                        sha256: hex(&Sha256::digest(&m.head)),
-                        hash_covers_whole_message: whole,
-                    });
-                }
-                done += 1;
-            }
-            progress(AuditProgress::Scanned {
-                folder: name.clone(),
-                done,
-            });
-        }
-        reports.push(FolderReport {
-            name: name.clone(),
-            uid_validity: status.uid_validity,
-            counts,
-        });
+    let mut scan = Scan::default();
+    let mut reports = Vec::with_capacity(folders.len());
+    for name in &folders {
+        reports.push(scan.folder(&mut session, name, &mut progress).await?);
     }
-    visible.earliest_date = dates.map(|(lo, _)| crate::rfc3339::utc(lo));
-    visible.latest_date = dates.map(|(_, hi)| crate::rfc3339::utc(hi));
-
     let verification = match opts.keys {
         Some(keys) => Some(
             verify(
                 &mut session,
                 keys,
-                sealed,
+                std::mem::take(&mut scan.sealed),
                 opts.sample,
-                &mut findings,
+                &mut scan.findings,
                 &mut progress,
             )
             .await?,
@@ -248,21 +124,149 @@ pub async fn audit(
     if let Err(error) = session.logout().await {
         tracing::debug!(%error, "logout after audit failed");
     }
-
     let mut report = AuditReport {
         format: REPORT_FORMAT,
         coffer_version: coffer_core::VERSION,
         scanned_at,
         server,
-        totals,
+        totals: scan.totals,
         folders: reports,
-        findings,
-        visible_metadata: visible,
+        findings: scan.findings,
+        visible_metadata: scan.visible.finish(scan.dates),
         verification,
+        clean: false,
         digest: String::new(),
     };
-    report.seal_digest()?;
+    report.finish()?;
     Ok(report)
+}
+
+/// Logs in and notes who was audited (with the certificate's fingerprint).
+async fn connect(opts: &AuditOptions<'_>) -> anyhow::Result<(ImapSession, ServerIdentity)> {
+    let session = ImapSession::connect(&opts.imap, &opts.user, &opts.password)
+        .await
+        .with_context(|| format!("connecting to {}:{}", opts.imap.host, opts.imap.port))?;
+    let server = ServerIdentity {
+        host: opts.imap.host.clone(),
+        port: opts.imap.port,
+        security: opts.imap.security,
+        certificate_sha256: session.peer_certificate_der().map(|d| fingerprint(&d)),
+        user: opts.user.clone(),
+    };
+    Ok((session, server))
+}
+
+/// EXAMINEs every folder first, for the progress total: how many messages
+/// they hold in all.
+async fn examine_all(session: &mut ImapSession, folders: &[String]) -> anyhow::Result<u64> {
+    let mut total = 0u64;
+    for name in folders {
+        let status = session
+            .examine(name)
+            .await
+            .with_context(|| format!("opening folder {name:?} read-only"))?;
+        total += u64::from(status.exists);
+    }
+    Ok(total)
+}
+
+/// What the scan has found so far, over all folders.
+#[derive(Default)]
+struct Scan {
+    totals: Counts,
+    findings: Vec<Finding>,
+    visible: VisibleMetadata,
+    /// Earliest and latest INTERNALDATE of a sealed message.
+    dates: Option<(i64, i64)>,
+    /// Sealed messages, to open with the keys afterwards.
+    sealed: Vec<ToVerify>,
+    /// Messages classified.
+    done: u64,
+}
+
+impl Scan {
+    /// Classifies every message of one folder from its head, a batch of
+    /// heads at a time so memory stays flat whatever the folder's size.
+    async fn folder(
+        &mut self,
+        session: &mut ImapSession,
+        name: &str,
+        progress: &mut impl FnMut(AuditProgress),
+    ) -> anyhow::Result<FolderReport> {
+        let status = session.examine(name).await?;
+        let uids: Vec<u32> = session
+            .uid_list()
+            .await
+            .with_context(|| format!("listing messages in {name:?}"))?
+            .into_iter()
+            .map(|m| m.uid)
+            .collect();
+        let mut counts = Counts::default();
+        for batch in uids.chunks(HEADS_PER_BATCH) {
+            let heads = session
+                .fetch_heads(batch, HEAD_BYTES)
+                .await
+                .with_context(|| format!("reading message heads in {name:?}"))?;
+            for m in heads {
+                let verdict = classify(&m.head, m.size);
+                counts.add(verdict.kind());
+                self.totals.add(verdict.kind());
+                self.record(name, &m, &verdict);
+                self.done += 1;
+            }
+            progress(AuditProgress::Scanned {
+                folder: name.to_owned(),
+                done: self.done,
+            });
+        }
+        Ok(FolderReport {
+            name: name.to_owned(),
+            uid_validity: status.uid_validity,
+            counts,
+        })
+    }
+
+    /// A seal adds to what stays visible and waits to be opened; anything
+    /// else is a finding.
+    fn record(&mut self, folder: &str, m: &MessageHead, verdict: &Verdict) {
+        let detail = match verdict {
+            Verdict::Sealed(info) => {
+                let visible = &mut self.visible;
+                *visible.size_buckets.entry(info.padded_len).or_default() += 1;
+                *visible
+                    .recipient_counts
+                    .entry(info.recipient_count())
+                    .or_default() += 1;
+                for flag in &m.flags {
+                    *visible.flags.entry(flag.clone()).or_default() += 1;
+                }
+                self.dates = Some(match self.dates {
+                    None => (m.internaldate, m.internaldate),
+                    Some((lo, hi)) => (lo.min(m.internaldate), hi.max(m.internaldate)),
+                });
+                self.sealed.push(ToVerify {
+                    folder: folder.to_owned(),
+                    uid: m.uid,
+                    internaldate: m.internaldate,
+                    size: m.size,
+                });
+                return;
+            }
+            Verdict::MalformedSeal(e) => e.to_string(),
+            Verdict::OtherEncryption(tool) => tool.as_str().to_owned(),
+            Verdict::Plaintext => "readable by the provider".to_owned(),
+        };
+        self.findings.push(Finding {
+            folder: folder.to_owned(),
+            uid: m.uid,
+            internaldate: crate::rfc3339::utc(m.internaldate),
+            size: m.size,
+            kind: verdict.kind().to_owned(),
+            detail,
+            sha256: hex(&Sha256::digest(&m.head)),
+            hash_covers_whole_message: m.head.len() as u64 >= m.size,
+        });
+    }
 }
 
 /// Opens sealed messages (all, or a random sample) with the vault's keys.

@@ -39,6 +39,7 @@ pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped,
 
 use crate::Vault;
 use crate::accounts::Connection;
+use coffer_net::ImapSession;
 
 /// How to run `seal`.
 #[derive(Debug, Clone)]
@@ -106,7 +107,8 @@ impl Vault {
         self.seal_locked(&conn, options, progress).await
     }
 
-    /// [`Vault::seal`] for a caller that holds the account's lock.
+    /// [`Vault::seal`] for a caller that holds the account's lock: plan
+    /// every folder on one session, then let the workers take the batches.
     pub(crate) async fn seal_locked(
         &self,
         conn: &Connection,
@@ -123,50 +125,13 @@ impl Vault {
         if !uidplus {
             summary.warnings.push(NO_UIDPLUS.to_owned());
         }
-        let folders = crate::folders::choose(&mut session, &options.folders).await?;
         let journal = journal::Journal::new(self.store(), &conn.name);
-
-        let mut queue = VecDeque::new();
-        let (mut messages, mut bytes) = (0u64, 0u64);
-        for folder in &folders {
-            let planned = plan::plan_folder(
-                &mut session,
-                self.keys(),
-                &journal,
-                folder,
-                options,
-                &mut summary,
-            )
-            .await
-            .with_context(|| format!("planning folder {folder:?}"))?;
-            let to_seal: u64 = planned.batches.iter().map(|b| b.len() as u64).sum();
-            messages += to_seal;
-            bytes += planned
-                .batches
-                .iter()
-                .flatten()
-                .map(|i| i.size)
-                .sum::<u64>();
-            progress(SealProgress::FolderPlanned {
-                folder: folder.clone(),
-                to_seal,
-                already_sealed: summary.folder(folder).already_sealed,
-            });
-            let shared = Rc::new(planned.folder);
-            queue.extend(planned.batches.into_iter().map(|items| worker::Batch {
-                folder: Rc::clone(&shared),
-                items,
-            }));
-        }
+        let queue = self
+            .plan_all(&mut session, &journal, options, &mut summary, &mut progress)
+            .await?;
         if let Err(error) = session.logout().await {
             tracing::debug!(%error, "logout after planning failed");
         }
-        progress(SealProgress::Planned {
-            folders: folders.len(),
-            messages,
-            bytes,
-        });
-
         if !options.dry_run && !queue.is_empty() {
             let workers = options.workers.clamp(1, queue.len());
             let memory_kib = u32::try_from(options.memory_budget_bytes / 1024)
@@ -187,5 +152,50 @@ impl Vault {
         }
         summary.finish(started.elapsed().as_secs_f64());
         Ok(summary)
+    }
+
+    /// Plans every chosen folder ([`plan::plan_folder`]) and queues its
+    /// batches, reporting each folder and then the totals.
+    async fn plan_all(
+        &self,
+        session: &mut ImapSession,
+        journal: &journal::Journal<'_>,
+        options: &SealOptions,
+        summary: &mut SealSummary,
+        progress: &mut impl FnMut(SealProgress),
+    ) -> anyhow::Result<VecDeque<worker::Batch>> {
+        let folders = crate::folders::choose(session, &options.folders).await?;
+        let mut queue = VecDeque::new();
+        let (mut messages, mut bytes) = (0u64, 0u64);
+        for folder in &folders {
+            let planned =
+                plan::plan_folder(session, self.keys(), journal, folder, options, summary)
+                    .await
+                    .with_context(|| format!("planning folder {folder:?}"))?;
+            let to_seal: u64 = planned.batches.iter().map(|b| b.len() as u64).sum();
+            messages += to_seal;
+            bytes += planned
+                .batches
+                .iter()
+                .flatten()
+                .map(|i| i.size)
+                .sum::<u64>();
+            progress(SealProgress::FolderPlanned {
+                folder: folder.clone(),
+                to_seal,
+                already_sealed: summary.folder(folder).already_sealed,
+            });
+            let shared = Rc::new(planned.folder);
+            queue.extend(planned.batches.into_iter().map(|items| worker::Batch {
+                folder: Rc::clone(&shared),
+                items,
+            }));
+        }
+        progress(SealProgress::Planned {
+            folders: folders.len(),
+            messages,
+            bytes,
+        });
+        Ok(queue)
     }
 }

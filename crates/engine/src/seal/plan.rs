@@ -5,9 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context as _;
 use coffer_core::audit::HEAD_BYTES;
-use coffer_core::{Authenticity, VaultKeys};
-use coffer_net::ImapSession;
-use coffer_store::JournalState;
+use coffer_core::seal::outer::MARKER_HEADER;
+use coffer_core::{Authenticity, SealId, VaultKeys};
+use coffer_net::{ImapSession, UidInfo};
+use coffer_store::{JournalRow, JournalState};
 
 use super::SealOptions;
 use super::journal::Journal;
@@ -23,7 +24,7 @@ pub(super) struct Item {
     pub(super) resume: bool,
     /// A previous run got as far as planning or appending with this seal
     /// id: a copy may exist that the plan did not see, so search for it.
-    pub(super) prior_seal_id: Option<String>,
+    pub(super) prior_seal_id: Option<SealId>,
 }
 
 /// What workers share about a planned folder.
@@ -31,15 +32,15 @@ pub(super) struct Item {
 pub(super) struct FolderPlan {
     pub(super) name: String,
     pub(super) uid_validity: u32,
-    /// This vault's verified seals in the folder, by seal id (hex): a copy
-    /// found here is used instead of appending another. Each is claimed once.
-    existing: RefCell<HashMap<String, Vec<u32>>>,
+    /// This vault's verified seals in the folder, by seal id: a copy found
+    /// here is used instead of appending another. Each is claimed once.
+    existing: RefCell<HashMap<SealId, Vec<u32>>>,
     claimed: RefCell<HashSet<u32>>,
 }
 
 impl FolderPlan {
     /// Takes an unclaimed verified seal with this id, if there is one.
-    pub(super) fn claim(&self, seal_id: &str) -> Option<u32> {
+    pub(super) fn claim(&self, seal_id: &SealId) -> Option<u32> {
         let uid = self.existing.borrow_mut().get_mut(seal_id)?.pop()?;
         self.claimed.borrow_mut().insert(uid);
         Some(uid)
@@ -90,15 +91,69 @@ pub(super) async fn plan_folder(
         .await
         .with_context(|| format!("listing messages in {folder:?}"))?;
     let seal_uids: HashSet<u32> = session
-        .uid_search_header("X-Coffer-Seal", "")
+        .uid_search_header(MARKER_HEADER, "")
         .await
         .with_context(|| format!("looking for sealed messages in {folder:?}"))?
         .into_iter()
         .collect();
     let rows = journal.rows(folder)?;
+    let seals: Vec<u32> = messages
+        .iter()
+        .map(|m| m.uid)
+        .filter(|u| seal_uids.contains(u))
+        .collect();
+    let existing = recognise_seals(session, keys, folder, validity, &rows, &seals, summary).await?;
+    summary.folder(folder).already_sealed = existing.values().map(|v| v.len() as u64).sum();
+
+    let by_uid: HashMap<u32, &JournalRow> = rows
+        .iter()
+        .filter(|r| r.uid_validity == validity)
+        .map(|r| (r.uid, r))
+        .collect();
+    let plaintext = messages.iter().filter(|m| !seal_uids.contains(&m.uid));
+    let items = choose_originals(folder, plaintext, &by_uid, options, summary);
+    summary.folder(folder).planned = items.len() as u64;
+    if options.dry_run {
+        summary.would_seal.extend(items.iter().map(|i| WouldSeal {
+            folder: folder.to_owned(),
+            uid: i.uid,
+            size: i.size,
+        }));
+    } else {
+        let fresh: Vec<_> = items
+            .iter()
+            .filter(|i| !by_uid.contains_key(&i.uid))
+            .map(|i| journal.planned(folder, validity, i.uid, i.size))
+            .collect();
+        journal.write(&fresh)?;
+    }
+    Ok(Planned {
+        folder: FolderPlan {
+            name: folder.to_owned(),
+            uid_validity: validity,
+            existing: RefCell::new(existing),
+            claimed: RefCell::new(HashSet::new()),
+        },
+        batches: batches(items, options),
+    })
+}
+
+/// This vault's seals among `seals` (UIDs carrying the marker header), by
+/// seal id. A copy the journal recorded as appended and verified is trusted
+/// from its head; any other is downloaded and opened. Malformed, foreign and
+/// forged seals are reported as not ours.
+async fn recognise_seals(
+    session: &mut ImapSession,
+    keys: &VaultKeys,
+    folder: &str,
+    validity: u32,
+    rows: &[JournalRow],
+    seals: &[u32],
+    summary: &mut SealSummary,
+) -> anyhow::Result<HashMap<SealId, Vec<u32>>> {
     // Copies this vault appended and verified byte for byte: trusted
     // without downloading them again.
-    let trusted: HashMap<u32, &str> = rows
+    let trusted: HashMap<u32, SealId> = rows
         .iter()
         .filter(|r| {
             r.appended_uid_validity == validity
@@ -107,27 +162,16 @@ pub(super) async fn plan_folder(
                     JournalState::Verified | JournalState::Deleted | JournalState::Kept
                 )
         })
-        .map(|r| (r.appended_uid, r.seal_id.as_str()))
+        .filter_map(|r| Some((r.appended_uid, r.seal_id?)))
         .collect();
-    let by_uid: HashMap<u32, &coffer_store::JournalRow> = rows
-        .iter()
-        .filter(|r| r.uid_validity == validity)
-        .map(|r| (r.uid, r))
-        .collect();
-
-    let mut existing: HashMap<String, Vec<u32>> = HashMap::new();
-    let seal_list: Vec<u32> = messages
-        .iter()
-        .map(|m| m.uid)
-        .filter(|u| seal_uids.contains(u))
-        .collect();
+    let mut existing: HashMap<SealId, Vec<u32>> = HashMap::new();
     let heads = session
-        .fetch_heads(&seal_list, HEAD_BYTES)
+        .fetch_heads(seals, HEAD_BYTES)
         .await
         .with_context(|| format!("reading sealed messages' heads in {folder:?}"))?;
     for head in heads {
         let id = match coffer_core::inspect_head(&head.head, head.size) {
-            Ok(info) => info.seal_id.to_string(),
+            Ok(info) => info.seal_id,
             Err(e) => {
                 summary.not_ours(
                     folder,
@@ -137,7 +181,7 @@ pub(super) async fn plan_folder(
                 continue;
             }
         };
-        if trusted.get(&head.uid) == Some(&id.as_str()) {
+        if trusted.get(&head.uid) == Some(&id) {
             existing.entry(id).or_default().push(head.uid);
             continue;
         }
@@ -163,10 +207,21 @@ pub(super) async fn plan_folder(
             ),
         }
     }
-    summary.folder(folder).already_sealed = existing.values().map(|v| v.len() as u64).sum();
+    Ok(existing)
+}
 
+/// The plaintext originals to seal, in UID order: those over the size
+/// limit and those another client marked `\Deleted` are skipped; one this
+/// vault marked `\Deleted` after verifying its copy is resumed.
+fn choose_originals<'m>(
+    folder: &str,
+    plaintext: impl Iterator<Item = &'m UidInfo>,
+    by_uid: &HashMap<u32, &JournalRow>,
+    options: &SealOptions,
+    summary: &mut SealSummary,
+) -> Vec<Item> {
     let mut items = Vec::new();
-    for m in messages.iter().filter(|m| !seal_uids.contains(&m.uid)) {
+    for m in plaintext {
         let size = u64::from(m.size);
         let row = by_uid.get(&m.uid);
         let deleted = m.flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted"));
@@ -190,11 +245,8 @@ pub(super) async fn plan_folder(
             );
         } else {
             let prior_seal_id = row
-                .filter(|r| {
-                    !r.seal_id.is_empty()
-                        && matches!(r.state, JournalState::Planned | JournalState::Appended)
-                })
-                .map(|r| r.seal_id.clone());
+                .filter(|r| matches!(r.state, JournalState::Planned | JournalState::Appended))
+                .and_then(|r| r.seal_id);
             items.push(Item {
                 uid: m.uid,
                 size,
@@ -203,30 +255,7 @@ pub(super) async fn plan_folder(
             });
         }
     }
-    summary.folder(folder).planned = items.len() as u64;
-    if options.dry_run {
-        summary.would_seal.extend(items.iter().map(|i| WouldSeal {
-            folder: folder.to_owned(),
-            uid: i.uid,
-            size: i.size,
-        }));
-    } else {
-        let fresh: Vec<_> = items
-            .iter()
-            .filter(|i| !by_uid.contains_key(&i.uid))
-            .map(|i| journal.planned(folder, validity, i.uid, i.size))
-            .collect();
-        journal.write(&fresh)?;
-    }
-    Ok(Planned {
-        folder: FolderPlan {
-            name: folder.to_owned(),
-            uid_validity: validity,
-            existing: RefCell::new(existing),
-            claimed: RefCell::new(HashSet::new()),
-        },
-        batches: batches(items, options),
-    })
+    items
 }
 
 /// Groups originals into batches of at most `batch_messages` messages and

@@ -118,10 +118,25 @@ pub struct SealSummary {
 pub enum Outcome {
     /// Everything is sealed (or, in a dry run, nothing went wrong).
     Complete,
+    /// A folder changed under the run (its UIDVALIDITY, or it vanished) and
+    /// was stopped; running seal again seals what it holds now.
+    FolderChanged,
     /// Something was left unsealed for a reason the user should see.
     Incomplete,
     /// Errors happened.
     Failed,
+}
+
+impl Outcome {
+    /// The code a run that ended so reports (`None`: complete).
+    pub fn code(self) -> Option<crate::Code> {
+        match self {
+            Outcome::Complete => None,
+            Outcome::FolderChanged => Some(crate::Code::FolderChanged),
+            Outcome::Incomplete => Some(crate::Code::Incomplete),
+            Outcome::Failed => Some(crate::Code::Failed),
+        }
+    }
 }
 
 impl SealSummary {
@@ -199,10 +214,11 @@ impl SealSummary {
     pub fn outcome(&self) -> Outcome {
         if !self.failed.is_empty() {
             Outcome::Failed
+        } else if self.folders.values().any(|f| f.stopped.is_some()) {
+            Outcome::FolderChanged
         } else if self.kept_originals > 0
             || !self.skipped.is_empty()
             || !self.not_ours.is_empty()
-            || self.folders.values().any(|f| f.stopped.is_some())
             || (!self.uidplus && !self.dry_run && !self.would_seal.is_empty())
         {
             Outcome::Incomplete

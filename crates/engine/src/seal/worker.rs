@@ -1,11 +1,13 @@
 //! A sealing worker: its own IMAP session, taking batches off the shared queue and walking each through the safe path.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use anyhow::Context as _;
-use coffer_core::{InternalDate, SealInput, VaultKeys};
+use coffer_core::seal::outer::SEAL_ID_HEADER;
+use coffer_core::{InternalDate, SealId, SealInput, VaultKeys};
 use coffer_net::{FetchedMessage, ImapSession, ToAppend};
 use coffer_store::{JournalRow, JournalState};
 use sha2::{Digest as _, Sha256};
@@ -17,7 +19,6 @@ use super::progress::SealProgress;
 use super::summary::SealSummary;
 use super::verify::verify_copy;
 use crate::accounts::Connection;
-use crate::audit::hex;
 
 /// One batch of originals of one folder.
 pub(super) struct Batch {
@@ -56,15 +57,31 @@ struct Open {
 struct Work<'b> {
     item: &'b Item,
     row: JournalRow,
-    size: u64,
     sha256: [u8; 32],
-    /// The original's INTERNALDATE, reported when it is sealed.
-    internaldate: i64,
-    /// Where its sealed copy is, and the bytes appended (None: a previous
-    /// run's copy), kept to compare with what the server serves back.
-    copy: Option<(u32, Option<Vec<u8>>)>,
+    /// The original as fetched; its body is taken when it is sealed.
+    original: FetchedMessage,
+    /// Where its sealed copy is, once appended (or found).
+    copy: Option<SealedCopy>,
     /// The copy's flags when it was fetched back to be verified.
     copy_flags: Vec<String>,
+}
+
+impl Work<'_> {
+    fn uid(&self) -> u32 {
+        self.item.uid
+    }
+
+    fn size(&self) -> u64 {
+        self.row.original_size
+    }
+}
+
+/// A sealed copy on the server: its UID, and the bytes this run appended
+/// (`None`: a copy an earlier run made), to compare with what the server
+/// serves back.
+struct SealedCopy {
+    uid: u32,
+    appended: Option<Vec<u8>>,
 }
 
 impl Shared<'_> {
@@ -117,10 +134,14 @@ pub(super) async fn worker(shared: &Shared<'_>) {
             if let Some(o) = open.as_mut() {
                 o.selected = None;
             }
-            let mut done = HashSet::new();
-            if let Err(error) = run_batch(shared, &mut open, &batch, &mut done).await {
+            let mut run = BatchRun {
+                shared,
+                folder: &batch.folder,
+                settled: HashSet::new(),
+            };
+            if let Err(error) = run.run(&mut open, &batch.items).await {
                 open = None;
-                settle_failure(shared, &mut open, &batch, &done, &error).await;
+                settle_failure(shared, &mut open, &batch, &run.settled, &error).await;
             }
         }
         shared.emit(SealProgress::Progressed {
@@ -208,262 +229,316 @@ fn check_validity(folder: &FolderPlan, now: u32) -> Result<(), FolderChanged> {
     }
 }
 
-/// The safe path for one batch. Every original that reaches a final state
-/// is added to `done`; on error the rest are still on the server, untouched
-/// or with a verified copy beside them.
-async fn run_batch(
-    shared: &Shared<'_>,
-    open: &mut Option<Open>,
-    batch: &Batch,
-    done: &mut HashSet<u32>,
-) -> anyhow::Result<()> {
-    let folder = &batch.folder;
-    let name = folder.name.as_str();
-    let t0 = std::time::Instant::now();
-    let session = select(shared, open, folder).await?;
+/// The safe path for one batch, one named step after another. Every
+/// original that reaches a final state joins `settled`; when a step fails,
+/// the others are still on the server, untouched or resumable, and are
+/// recorded as failed by the caller.
+struct BatchRun<'r, 'a> {
+    shared: &'r Shared<'a>,
+    folder: &'r FolderPlan,
+    settled: HashSet<u32>,
+}
 
-    // Fetch the originals (BODY.PEEK: never sets \Seen).
-    let uids: Vec<u32> = batch.items.iter().map(|i| i.uid).collect();
-    let fetched = session
-        .uid_fetch_many(&uids)
-        .await
-        .with_context(|| format!("fetching originals in {name:?}"))?;
-    let mut bodies: HashMap<u32, FetchedMessage> =
-        fetched.into_iter().map(|m| (m.uid, m)).collect();
-
-    // The seal ids go into the journal before anything is appended.
-    let mut work: Vec<(Work<'_>, FetchedMessage)> = Vec::new();
-    let mut abandoned = Vec::new();
-    for item in &batch.items {
-        let mut row = shared
-            .journal
-            .planned(name, folder.uid_validity, item.uid, item.size);
-        let Some(message) = bodies.remove(&item.uid) else {
-            set(
-                &mut row,
-                JournalState::Abandoned,
-                "removed by another client before it was fetched",
-            );
-            abandoned.push(row);
-            shared.summary.borrow_mut().folder(name).vanished += 1;
-            done.insert(item.uid);
-            continue;
-        };
-        if !item.resume && has_flag(&message.flags, "\\Deleted") {
-            set(
-                &mut row,
-                JournalState::Abandoned,
-                "marked \\Deleted by another client",
-            );
-            abandoned.push(row);
-            shared.summary.borrow_mut().skip(
-                name,
-                item.uid,
-                item.size,
-                "marked \\Deleted by another client during the run; left for that client",
-            );
-            done.insert(item.uid);
-            continue;
+impl BatchRun<'_, '_> {
+    async fn run(&mut self, open: &mut Option<Open>, items: &[Item]) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        let session = select(self.shared, open, self.folder).await?;
+        let mut work = self.fetch(session, items).await?;
+        let t_fetch = t0.elapsed();
+        self.seal_and_append(session, &mut work).await?;
+        let t_append = t0.elapsed();
+        let verified = self.verify(session, work).await?;
+        let t_verify = t0.elapsed();
+        if self.shared.uidplus {
+            self.remove(session, verified).await?;
+        } else {
+            self.keep(verified)?;
         }
-        let sha256: [u8; 32] = Sha256::digest(&message.body).into();
-        row.seal_id = coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256).to_string();
-        row.original_sha256 = hex(&sha256);
-        row.original_size = message.body.len() as u64;
-        work.push((
-            Work {
+        tracing::debug!(
+            folder = self.folder.name,
+            messages = items.len(),
+            fetch_ms = t_fetch.as_millis() as u64,
+            append_ms = (t_append - t_fetch).as_millis() as u64,
+            verify_ms = (t_verify - t_append).as_millis() as u64,
+            remove_ms = (t0.elapsed() - t_verify).as_millis() as u64,
+            "batch timings"
+        );
+        Ok(())
+    }
+
+    fn name(&self) -> &str {
+        &self.folder.name
+    }
+
+    /// Fetches the originals (`BODY.PEEK[]`: never sets `\Seen`) and
+    /// journals their seal ids before anything is appended. Originals gone
+    /// or marked `\Deleted` by another client meanwhile are settled here.
+    async fn fetch<'i>(
+        &mut self,
+        session: &mut ImapSession,
+        items: &'i [Item],
+    ) -> anyhow::Result<Vec<Work<'i>>> {
+        let (shared, folder) = (self.shared, self.folder);
+        let name = folder.name.as_str();
+        let uids: Vec<u32> = items.iter().map(|i| i.uid).collect();
+        let mut fetched: HashMap<u32, FetchedMessage> = session
+            .uid_fetch_many(&uids)
+            .await
+            .with_context(|| format!("fetching originals in {name:?}"))?
+            .into_iter()
+            .map(|m| (m.uid, m))
+            .collect();
+        let mut work = Vec::new();
+        let mut abandoned = Vec::new();
+        for item in items {
+            let mut row = shared
+                .journal
+                .planned(name, folder.uid_validity, item.uid, item.size);
+            let Some(original) = fetched.remove(&item.uid) else {
+                set(
+                    &mut row,
+                    JournalState::Abandoned,
+                    "removed by another client before it was fetched",
+                );
+                abandoned.push(row);
+                shared.summary.borrow_mut().folder(name).vanished += 1;
+                self.settled.insert(item.uid);
+                continue;
+            };
+            if !item.resume && has_flag(&original.flags, "\\Deleted") {
+                set(
+                    &mut row,
+                    JournalState::Abandoned,
+                    "marked \\Deleted by another client",
+                );
+                abandoned.push(row);
+                shared.summary.borrow_mut().skip(
+                    name,
+                    item.uid,
+                    item.size,
+                    "marked \\Deleted by another client during the run; left for that client",
+                );
+                self.settled.insert(item.uid);
+                continue;
+            }
+            let sha256: [u8; 32] = Sha256::digest(&original.body).into();
+            row.seal_id = Some(coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256));
+            row.original_sha256 = Some(sha256);
+            row.original_size = original.body.len() as u64;
+            work.push(Work {
                 item,
                 row,
-                size: message.body.len() as u64,
                 sha256,
-                internaldate: message.internaldate,
+                original,
                 copy: None,
                 copy_flags: Vec::new(),
-            },
-            message,
-        ));
+            });
+        }
+        // A resumed original keeps its `verified` row until it is verified
+        // again: that row is the only record that the \Deleted on it is
+        // ours, so writing `planned` over it and being cut would leave it
+        // looking like another client's deleted mail forever (found by the
+        // fault campaign).
+        shared
+            .journal
+            .write(abandoned.iter().chain(fresh_rows(&work)))?;
+        Ok(work)
     }
-    // A resumed original keeps its `verified` row until it is verified
-    // again: that row is the only record that the \Deleted on it is ours, so
-    // writing `planned` over it and being cut would leave it looking like
-    // another client's deleted mail forever (found by the fault campaign).
-    shared.journal.write(
-        abandoned.iter().chain(
-            work.iter()
-                .filter(|(w, _)| !w.item.resume)
-                .map(|(w, _)| &w.row),
-        ),
-    )?;
 
-    let t_fetch = t0.elapsed();
-    // Seal, then APPEND the batch in one command (or find the copy a
-    // previous run made).
-    let mut pending: Vec<(usize, Sealed)> = Vec::new();
-    for (i, (w, message)) in work.iter_mut().enumerate() {
-        let body = std::mem::take(&mut message.body);
-        w.copy = match folder.claim(&w.row.seal_id) {
-            Some(uid) => Some((uid, None)),
-            None => find_copy(session, folder, w).await?.map(|uid| (uid, None)),
-        };
-        if w.copy.is_none() {
-            match seal_copy(shared, folder, w, message, &body) {
-                Some(sealed) => pending.push((i, sealed)),
-                None => {
-                    done.insert(w.item.uid);
+    /// Gives each original a sealed copy: one this vault already has in the
+    /// folder, one a previous run appended, or a new one — sealed, then the
+    /// batch's new copies appended in one command. Journals `appended`.
+    async fn seal_and_append(
+        &mut self,
+        session: &mut ImapSession,
+        work: &mut Vec<Work<'_>>,
+    ) -> anyhow::Result<()> {
+        let mut pending: Vec<(usize, Sealed)> = Vec::new();
+        for (i, w) in work.iter_mut().enumerate() {
+            let existing = match w.row.seal_id.and_then(|id| self.folder.claim(&id)) {
+                Some(uid) => Some(uid),
+                None => find_copy(session, self.folder, w).await?,
+            };
+            w.copy = existing.map(|uid| SealedCopy {
+                uid,
+                appended: None,
+            });
+            let body = std::mem::take(&mut w.original.body);
+            if w.copy.is_none() {
+                match seal_copy(self.shared, self.folder, w, &body) {
+                    Some(sealed) => pending.push((i, sealed)),
+                    None => {
+                        self.settled.insert(w.uid());
+                    }
                 }
             }
         }
-    }
-    append_sealed(session, folder, &mut work, pending).await?;
-    work.retain(|(w, _)| w.copy.is_some());
-    for (w, _) in &mut work {
-        if let Some((uid, _)) = &w.copy {
-            let uid = *uid;
-            w.row.state = JournalState::Appended;
-            w.row.appended_uid_validity = folder.uid_validity;
-            w.row.appended_uid = uid;
-        }
-    }
-    shared.journal.write(
-        work.iter()
-            .filter(|(w, _)| !w.item.resume)
-            .map(|(w, _)| &w.row),
-    )?;
-
-    let t_append = t0.elapsed();
-    // Fetch the copies back and verify each.
-    let copy_uids: Vec<u32> = work
-        .iter()
-        .filter_map(|(w, _)| w.copy.as_ref().map(|c| c.0))
-        .collect();
-    let mut copies: HashMap<u32, FetchedMessage> = session
-        .uid_fetch_many(&copy_uids)
-        .await
-        .with_context(|| format!("fetching sealed copies back in {name:?}"))?
-        .into_iter()
-        .map(|m| (m.uid, m))
-        .collect();
-    let mut verified: Vec<Work<'_>> = Vec::new();
-    for (mut w, _) in work {
-        let Some((copy_uid, appended)) = w.copy.take() else {
-            continue;
-        };
-        let outcome = match copies.remove(&copy_uid) {
-            Some(copy) => {
-                w.copy_flags = copy.flags;
-                verify_copy(shared.keys, &copy.body, appended.as_deref(), &w.sha256)
-            }
-            None => Err("the sealed copy vanished before it could be verified".to_owned()),
-        };
-        match outcome {
-            Ok(()) => {
-                w.row.state = JournalState::Verified;
-                verified.push(w);
-            }
-            Err(reason) => {
-                shared.summary.borrow_mut().fail(
-                    name,
-                    Some(w.item.uid),
-                    format!("{reason}; the original was kept"),
-                );
-                done.insert(w.item.uid);
+        append_sealed(session, self.folder, work, pending).await?;
+        work.retain(|w| w.copy.is_some());
+        for w in work.iter_mut() {
+            if let Some(copy) = &w.copy {
+                w.row.state = JournalState::Appended;
+                w.row.appended_uid_validity = self.folder.uid_validity;
+                w.row.appended_uid = copy.uid;
             }
         }
+        self.shared.journal.write(fresh_rows(work))
     }
-    shared.journal.write(verified.iter().map(|w| &w.row))?;
-    let t_verify = t0.elapsed();
 
-    if !shared.uidplus {
+    /// Fetches the copies back and checks each ([`verify_copy`]); journals
+    /// `verified`. A copy that fails keeps its original, reported.
+    async fn verify<'i>(
+        &mut self,
+        session: &mut ImapSession,
+        work: Vec<Work<'i>>,
+    ) -> anyhow::Result<Vec<Work<'i>>> {
+        let name = self.name().to_owned();
+        let copy_uids: Vec<u32> = work
+            .iter()
+            .filter_map(|w| w.copy.as_ref().map(|c| c.uid))
+            .collect();
+        let mut copies: HashMap<u32, FetchedMessage> = session
+            .uid_fetch_many(&copy_uids)
+            .await
+            .with_context(|| format!("fetching sealed copies back in {name:?}"))?
+            .into_iter()
+            .map(|m| (m.uid, m))
+            .collect();
+        let mut verified = Vec::new();
+        for mut w in work {
+            let Some(copy) = w.copy.take() else {
+                continue;
+            };
+            let outcome = match copies.remove(&copy.uid) {
+                Some(fetched) => {
+                    w.copy_flags = fetched.flags;
+                    verify_copy(
+                        self.shared.keys,
+                        &fetched.body,
+                        copy.appended.as_deref(),
+                        &w.sha256,
+                    )
+                }
+                None => Err("the sealed copy vanished before it could be verified".to_owned()),
+            };
+            match outcome {
+                Ok(()) => {
+                    w.row.state = JournalState::Verified;
+                    verified.push(w);
+                }
+                Err(reason) => {
+                    self.shared.summary.borrow_mut().fail(
+                        &name,
+                        Some(w.uid()),
+                        format!("{reason}; the original was kept"),
+                    );
+                    self.settled.insert(w.uid());
+                }
+            }
+        }
+        self.shared.journal.write(verified.iter().map(|w| &w.row))?;
+        Ok(verified)
+    }
+
+    /// Without UIDPLUS: the verified copies stay, and so do their originals.
+    fn keep(&mut self, mut verified: Vec<Work<'_>>) -> anyhow::Result<()> {
         for w in &mut verified {
             set(
                 &mut w.row,
                 JournalState::Kept,
                 "the server lacks UIDPLUS: original kept",
             );
-            done.insert(w.item.uid);
+            self.settled.insert(w.uid());
         }
-        shared.journal.write(verified.iter().map(|w| &w.row))?;
-        emit_sealed(shared, name, &verified, JournalState::Kept);
-        let mut summary = shared.summary.borrow_mut();
-        summary.folder(name).kept_originals += verified.len() as u64;
-        return Ok(());
+        self.shared.journal.write(verified.iter().map(|w| &w.row))?;
+        emit_sealed(self.shared, self.name(), &verified, JournalState::Kept);
+        let mut summary = self.shared.summary.borrow_mut();
+        summary.folder(&self.folder.name).kept_originals += verified.len() as u64;
+        Ok(())
     }
 
-    // Re-check UIDVALIDITY, then remove exactly these originals.
-    let originals: Vec<u32> = verified.iter().map(|w| w.item.uid).collect();
-    if originals.is_empty() {
-        return Ok(());
-    }
-    shared.emit(SealProgress::BatchVerified {
-        folder: name.to_owned(),
-        uids: originals.clone(),
-    });
-    let status = session
-        .select(name)
-        .await
-        .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
-    check_validity(folder, status.uid_validity)?;
-    let t_select = t0.elapsed();
-    let marked = session
-        .uid_store_deleted_many(&originals)
-        .await
-        .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
-    let copy_gone = carry_flag_changes(session, name, &verified, &marked).await?;
-    let marked_list: Vec<u32> = marked
-        .keys()
-        .copied()
-        .filter(|u| !copy_gone.contains(u))
-        .collect();
-    let left: HashSet<u32> = session
-        .uid_expunge_many(&marked_list)
-        .await
-        .with_context(|| format!("removing sealed originals in {name:?}"))?
-        .into_iter()
-        .collect();
-    let mut summary = shared.summary.borrow_mut();
-    for w in &mut verified {
-        let uid = w.item.uid;
-        done.insert(uid);
-        if copy_gone.contains(&uid) {
-            // Still `verified` in the journal, and \Deleted by us: a re-run
-            // finds no copy for it and seals it again.
-            summary.fail(
-                name,
-                Some(uid),
-                "its sealed copy vanished before the original was removed; the original was kept",
-            );
-        } else if !marked.contains_key(&uid) {
-            set(
-                &mut w.row,
-                JournalState::Abandoned,
-                "removed or moved by another client after it was sealed",
-            );
-            summary.folder(name).vanished += 1;
-        } else if left.contains(&uid) {
-            summary.fail(
-                name,
-                Some(uid),
-                "still there after UID EXPUNGE (its verified sealed copy is beside it)",
-            );
-        } else {
-            set(&mut w.row, JournalState::Deleted, "");
-            summary.folder(name).sealed += 1;
-            summary.bytes_sealed += w.size;
+    /// Removes the originals of verified copies: re-check UIDVALIDITY, `UID
+    /// STORE +FLAGS (\Deleted)`, carry over flags another client changed
+    /// meanwhile, then `UID EXPUNGE` exactly those UIDs. The one place a
+    /// plaintext original is removed. Journals each outcome.
+    async fn remove(
+        &mut self,
+        session: &mut ImapSession,
+        mut verified: Vec<Work<'_>>,
+    ) -> anyhow::Result<()> {
+        let shared = self.shared;
+        let name = self.folder.name.as_str();
+        let originals: Vec<u32> = verified.iter().map(Work::uid).collect();
+        if originals.is_empty() {
+            return Ok(());
         }
+        shared.emit(SealProgress::BatchVerified {
+            folder: name.to_owned(),
+            uids: originals.clone(),
+        });
+        let status = session
+            .select(name)
+            .await
+            .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
+        check_validity(self.folder, status.uid_validity)?;
+        let marked = session
+            .uid_store_deleted_many(&originals)
+            .await
+            .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
+        let copy_gone = carry_flag_changes(session, name, &verified, &marked).await?;
+        let to_expunge: Vec<u32> = marked
+            .keys()
+            .copied()
+            .filter(|u| !copy_gone.contains(u))
+            .collect();
+        let left: HashSet<u32> = session
+            .uid_expunge_many(&to_expunge)
+            .await
+            .with_context(|| format!("removing sealed originals in {name:?}"))?
+            .into_iter()
+            .collect();
+        let mut summary = shared.summary.borrow_mut();
+        for w in &mut verified {
+            let uid = w.uid();
+            self.settled.insert(uid);
+            if copy_gone.contains(&uid) {
+                // Still `verified` in the journal, and \Deleted by us: a
+                // re-run finds no copy for it and seals it again.
+                summary.fail(
+                    name,
+                    Some(uid),
+                    "its sealed copy vanished before the original was removed; the original was kept",
+                );
+            } else if !marked.contains_key(&uid) {
+                set(
+                    &mut w.row,
+                    JournalState::Abandoned,
+                    "removed or moved by another client after it was sealed",
+                );
+                summary.folder(name).vanished += 1;
+            } else if left.contains(&uid) {
+                summary.fail(
+                    name,
+                    Some(uid),
+                    "still there after UID EXPUNGE (its verified sealed copy is beside it)",
+                );
+            } else {
+                set(&mut w.row, JournalState::Deleted, "");
+                summary.folder(name).sealed += 1;
+                summary.bytes_sealed += w.size();
+            }
+        }
+        drop(summary);
+        shared.journal.write(verified.iter().map(|w| &w.row))?;
+        emit_sealed(shared, name, &verified, JournalState::Deleted);
+        Ok(())
     }
-    drop(summary);
-    shared.journal.write(verified.iter().map(|w| &w.row))?;
-    tracing::debug!(
-        folder = name,
-        messages = batch.items.len(),
-        fetch_ms = t_fetch.as_millis() as u64,
-        append_ms = (t_append - t_fetch).as_millis() as u64,
-        verify_ms = (t_verify - t_append).as_millis() as u64,
-        select_ms = (t_select - t_verify).as_millis() as u64,
-        delete_ms = (t0.elapsed() - t_select).as_millis() as u64,
-        "batch timings"
-    );
-    emit_sealed(shared, name, &verified, JournalState::Deleted);
-    Ok(())
+}
+
+/// The rows of originals that are not being resumed (a resumed one keeps
+/// its `verified` row until it is verified again; see [`BatchRun::fetch`]).
+fn fresh_rows<'w>(work: &'w [Work<'_>]) -> impl Iterator<Item = &'w JournalRow> {
+    work.iter().filter(|w| !w.item.resume).map(|w| &w.row)
 }
 
 /// Another client may have changed an original's flags (read it, flagged
@@ -539,8 +614,8 @@ fn emit_sealed(shared: &Shared<'_>, folder: &str, done: &[Work<'_>], state: Jour
     for w in done.iter().filter(|w| w.row.state == state) {
         shared.emit(SealProgress::Sealed {
             folder: folder.to_owned(),
-            uid: w.item.uid,
-            internaldate: w.internaldate,
+            uid: w.uid(),
+            internaldate: w.original.internaldate,
             original_removed: state == JournalState::Deleted,
         });
     }
@@ -553,14 +628,14 @@ async fn find_copy(
     folder: &FolderPlan,
     w: &Work<'_>,
 ) -> anyhow::Result<Option<u32>> {
-    let Some(prior) = &w.item.prior_seal_id else {
+    let Some(prior) = w.item.prior_seal_id else {
         return Ok(None);
     };
-    if prior != &w.row.seal_id {
+    if Some(prior) != w.row.seal_id {
         return Ok(None);
     }
     let found = session
-        .uid_search_header("X-Coffer-Seal-Id", prior)
+        .uid_search_header(SEAL_ID_HEADER, &prior.to_string())
         .await
         .context("looking for a sealed copy from a previous run")?;
     // Whatever is found is verified below like a fresh copy.
@@ -580,9 +655,9 @@ fn seal_copy(
     shared: &Shared<'_>,
     folder: &FolderPlan,
     w: &Work<'_>,
-    message: &FetchedMessage,
     body: &[u8],
 ) -> Option<Sealed> {
+    let message = &w.original;
     let name = folder.name.as_str();
     // An original another client marked \\Deleted never gets here; a resumed
     // one carries the \\Deleted this vault set.
@@ -591,7 +666,7 @@ fn seal_copy(
         shared
             .summary
             .borrow_mut()
-            .skip(name, w.item.uid, w.size, reason);
+            .skip(name, w.uid(), w.size(), reason);
         None
     };
     let internaldate = match InternalDate::new(message.internaldate, 0) {
@@ -619,7 +694,7 @@ fn seal_copy(
 async fn append_sealed(
     session: &mut ImapSession,
     folder: &FolderPlan,
-    work: &mut [(Work<'_>, FetchedMessage)],
+    work: &mut [Work<'_>],
     pending: Vec<(usize, Sealed)>,
 ) -> anyhow::Result<()> {
     if pending.is_empty() {
@@ -642,9 +717,9 @@ async fn append_sealed(
     // Without APPENDUID each copy is found by its seal id. Identical
     // originals share one: their copies are handed out oldest first, in the
     // order they were appended, each once.
-    let mut found: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut found: HashMap<SealId, Vec<u32>> = HashMap::new();
     for ((i, sealed), place) in pending.into_iter().zip(placed) {
-        let Some((w, _)) = work.get_mut(i) else {
+        let Some(w) = work.get_mut(i) else {
             continue;
         };
         let uid = match place {
@@ -653,21 +728,30 @@ async fn append_sealed(
                 p.uid
             }
             None => {
-                if !found.contains_key(&w.row.seal_id) {
-                    let mut uids = session
-                        .uid_search_header("X-Coffer-Seal-Id", &w.row.seal_id)
-                        .await
-                        .context("locating the appended copy")?;
-                    uids.sort_unstable();
-                    found.insert(w.row.seal_id.clone(), uids);
-                }
-                let candidates = found.get(&w.row.seal_id).map_or(&[][..], Vec::as_slice);
+                let id = w
+                    .row
+                    .seal_id
+                    .context("an appended copy without a seal id")?;
+                let candidates = match found.entry(id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => {
+                        let mut uids = session
+                            .uid_search_header(SEAL_ID_HEADER, &id.to_string())
+                            .await
+                            .context("locating the appended copy")?;
+                        uids.sort_unstable();
+                        slot.insert(uids)
+                    }
+                };
                 folder
                     .claim_oldest(candidates)
                     .context("the server accepted the sealed copy but cannot find it")?
             }
         };
-        w.copy = Some((uid, Some(sealed.bytes)));
+        w.copy = Some(SealedCopy {
+            uid,
+            appended: Some(sealed.bytes),
+        });
     }
     Ok(())
 }

@@ -75,6 +75,11 @@ impl Vault {
         self.layout.root()
     }
 
+    /// The names of the vault's files.
+    pub(crate) fn layout(&self) -> &VaultLayout {
+        &self.layout
+    }
+
     /// The vault's keys (sealing and opening messages).
     pub fn keys(&self) -> &VaultKeys {
         &self.keys

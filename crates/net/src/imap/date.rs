@@ -1,11 +1,8 @@
 //! INTERNALDATE: RFC 3501 `date-time` ("01-Feb-2024 10:00:00 +0000") to and from Unix seconds.
 
-use crate::NetError;
+use coffer_core::calendar::{DAY, MONTHS, civil_from_days, days_from_civil};
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const DAY: i64 = 86_400;
+use crate::NetError;
 
 /// Formats `unix` seconds as a quoted RFC 3501 `date-time` in UTC.
 pub(super) fn format_internaldate(unix: i64) -> Result<String, NetError> {
@@ -51,7 +48,7 @@ fn parse(text: &str) -> Option<i64> {
     let month = MONTHS
         .iter()
         .position(|m| m.eq_ignore_ascii_case(month_name))
-        .and_then(|i| i64::try_from(i).ok())?
+        .and_then(|i| u32::try_from(i).ok())?
         + 1;
     let mut t = time.split(':');
     let (h, m, s): (i64, i64, i64) = (number(t.next()?)?, number(t.next()?)?, number(t.next()?)?);
@@ -65,7 +62,10 @@ fn parse(text: &str) -> Option<i64> {
     };
     let (zh, zm) = digits.split_at_checked(2)?;
     let offset = sign * (number(zh)? * 3600 + number(zm)? * 60);
-    Some(days_from_civil(year, month, day) * DAY + h * 3600 + m * 60 + s - offset)
+    Some(
+        days_from_civil(year, month, u32::try_from(day).ok()?) * DAY + h * 3600 + m * 60 + s
+            - offset,
+    )
 }
 
 fn number(s: &str) -> Option<i64> {
@@ -73,31 +73,6 @@ fn number(s: &str) -> Option<i64> {
         return None;
     }
     s.parse().ok()
-}
-
-// Howard Hinnant's algorithms for the proleptic Gregorian calendar
-// (http://howardhinnant.github.io/date_algorithms.html).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
