@@ -9,7 +9,8 @@
 //! * [`keyfile`] — the master secret wrapped under the passphrase;
 //! * [`recovery`] — the master secret as a checksummed recovery key;
 //! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
-//! * [`audit`] — what a message on the server is, judged from its first bytes.
+//! * [`audit`] — what a message on the server is, judged from its first bytes;
+//! * [`mime`] — a message's addresses, subject, text, HTML and attachment list.
 //!
 //! The `test-support` feature adds cheap Argon2id parameters
 //! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
@@ -26,6 +27,7 @@ pub mod audit;
 mod codec;
 pub mod keyfile;
 pub mod keys;
+pub mod mime;
 pub mod recovery;
 pub mod seal;
 
