@@ -10,7 +10,8 @@
 //! * [`recovery`] — the master secret as a checksummed recovery key;
 //! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
 //! * [`audit`] — what a message on the server is, judged from its first bytes;
-//! * [`mime`] — a message's addresses, subject, text, HTML and attachment list.
+//! * [`mime`] — a message's addresses, subject, text, HTML and attachment list;
+//! * [`search`] — the search query language, parsed into a tree the store compiles.
 //!
 //! The `test-support` feature adds cheap Argon2id parameters
 //! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod mime;
 pub mod recovery;
 pub mod seal;
+pub mod search;
 
 pub use age::x25519::{Identity, Recipient};
 pub use keyfile::{KdfParams, KeyFile, KeyFileError};
