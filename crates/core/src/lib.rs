@@ -10,7 +10,9 @@
 //! * [`recovery`] — the master secret as a checksummed recovery key;
 //! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
 //! * [`audit`] — what a message on the server is, judged from its first bytes;
-//! * [`calendar`] — the one calendar (days ↔ dates, RFC 3339) of the workspace.
+//! * [`calendar`] — the one calendar (days ↔ dates, RFC 3339) of the workspace;
+//! * [`mime`] — a message's addresses, subject, text, HTML and attachment list;
+//! * [`search`] — the search query language, parsed into a tree the store compiles.
 //!
 //! The `test-support` feature adds cheap Argon2id parameters
 //! ([`KdfParams::new_unchecked_for_tests`], [`KeyFile::parse_for_tests`]) and
@@ -28,8 +30,10 @@ pub mod calendar;
 mod codec;
 pub mod keyfile;
 pub mod keys;
+pub mod mime;
 pub mod recovery;
 pub mod seal;
+pub mod search;
 
 pub use age::x25519::{Identity, Recipient};
 pub use codec::{hex, parse_hex32};
