@@ -109,6 +109,27 @@ pub enum Command {
     /// for each message.
     Watch(crate::commands::WatchArgs),
 
+    /// Search the sealed mail (the local index): words, "phrases", warr*,
+    /// from: to: cc: subject: in: filename: has:attachment is:unread
+    /// before:/after:DATE newer_than:/older_than: larger:/smaller:, AND OR
+    /// NOT -word ( ). Newest first.
+    Search(crate::commands::SearchArgs),
+    /// Show a message from the index: headers, text, attachments; or its
+    /// exact original (--raw), HTML (--html) or header block (--headers).
+    Show(crate::commands::ShowArgs),
+    /// Mark a message read, unread, flagged or not, on the server's sealed
+    /// copy and in the index.
+    Mark(crate::commands::MarkArgs),
+    /// Write the originals out, byte for byte: a Maildir tree per account
+    /// or one mbox file.
+    Export(crate::commands::ExportArgs),
+    /// Fill the index from the server (a new device after `recover`):
+    /// every genuine seal is downloaded and opened. Resumes after an
+    /// interruption; a second run fetches only what changed.
+    Rebuild(crate::commands::SyncArgs),
+    /// Bring the index in step with the server: flag changes, moves and
+    /// deletions other clients made, and new sealed mail.
+    Sync(crate::commands::SyncArgs),
     /// The vault's age identity.
     Identity {
         /// What to do with it.

@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod passphrase;
 mod server;
+mod term;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,8 @@
 //! * [`Store`] — opening, keying and migrating the database;
 //! * [`migrations`] — the numbered schema migrations;
 //! * settings and vault metadata accessors on [`Store`];
-//! * accounts ([`AccountRecord`]) and the sealing journal ([`JournalRow`]).
+//! * accounts ([`AccountRecord`]) and the sealing journal ([`JournalRow`]);
+//! * [`index`] — the message index, full-text search and the body cache.
 
 // Tests may unwrap and index; the non-test build is linted in full.
 #![cfg_attr(
@@ -18,6 +19,7 @@
 )]
 
 mod accounts;
+pub mod index;
 mod journal;
 mod layout;
 mod meta;
@@ -25,6 +27,7 @@ pub mod migrations;
 mod store;
 
 pub use accounts::{AccountError, AccountRecord, AccountSecurity};
+pub use index::{AttachmentInfo, CopyPlace, Hit, IndexEntry, Indexed, NewEntry, RowPlace, Trust};
 pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;
 pub use meta::VaultMeta;

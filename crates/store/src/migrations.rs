@@ -82,8 +82,108 @@ CREATE INDEX seal_journal_by_copy
     ON seal_journal (account, folder, appended_uid_validity, appended_uid);
 ";
 
+/// Migration 4: the message index (issue 11). One row per sealed copy on
+/// the server, with what its original says (headers, text, attachment list)
+/// and its flags; a full-text index over the text (FTS5, external content:
+/// the text is stored once, in `messages`); and a cache of original bytes.
+/// Everything here is plaintext of the user's mail, which is why it lives
+/// only in this SQLCipher file.
+const M4_MESSAGE_INDEX: &str = "
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY NOT NULL,
+    account         TEXT NOT NULL,
+    -- Where the sealed copy is now, and its UID there.
+    folder          TEXT NOT NULL,
+    uid_validity    INTEGER NOT NULL,
+    uid             INTEGER NOT NULL,
+    seal_id         TEXT NOT NULL DEFAULT '',
+    -- genuine: opened, MAC verified, content indexed; unverified: a seal
+    -- this vault cannot vouch for (forged, foreign), listed without content;
+    -- wrapped: a genuine seal of such a seal, listed without content.
+    trust           TEXT NOT NULL DEFAULT 'genuine'
+                    CHECK (trust IN ('genuine', 'unverified', 'wrapped')),
+    -- The folder the manifest names, when the copy was found elsewhere.
+    sealed_folder   TEXT NOT NULL DEFAULT '',
+    -- The copy's flags, space-separated, as the server reports them.
+    flags           TEXT NOT NULL DEFAULT '',
+    internaldate    INTEGER NOT NULL DEFAULT 0,
+    -- The original's size in bytes.
+    size            INTEGER NOT NULL DEFAULT 0,
+    -- The Date field, or the INTERNALDATE when it has none: what results sort by.
+    date            INTEGER NOT NULL DEFAULT 0,
+    from_addr       TEXT NOT NULL DEFAULT '',
+    to_addr         TEXT NOT NULL DEFAULT '',
+    cc_addr         TEXT NOT NULL DEFAULT '',
+    bcc_addr        TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL DEFAULT '',
+    message_id      TEXT NOT NULL DEFAULT '',
+    in_reply_to     TEXT NOT NULL DEFAULT '',
+    refs            TEXT NOT NULL DEFAULT '',
+    -- The conversation: the first of References, else In-Reply-To, else the
+    -- Message-ID, else the row's own id.
+    thread          TEXT NOT NULL DEFAULT '',
+    body            TEXT NOT NULL DEFAULT '',
+    -- Attachment file names (space-separated), for filename: searches.
+    filenames       TEXT NOT NULL DEFAULT '',
+    -- CJK runs of the text as overlapping bigrams: unicode61 does not split
+    -- CJK text into words.
+    cjk             TEXT NOT NULL DEFAULT '',
+    -- [{name, type, size, inline}] as JSON.
+    attachments     TEXT NOT NULL DEFAULT '[]',
+    has_attachment  INTEGER NOT NULL DEFAULT 0,
+    indexed_at      INTEGER NOT NULL DEFAULT (unixepoch()),
+    UNIQUE (account, folder, uid_validity, uid)
+) STRICT;
+CREATE INDEX messages_by_date ON messages (date DESC);
+CREATE INDEX messages_by_thread ON messages (thread);
+CREATE INDEX messages_by_seal ON messages (account, seal_id);
+
+CREATE VIRTUAL TABLE message_fts USING fts5(
+    subject, from_addr, to_addr, cc_addr, body, filenames, cjk,
+    content = 'messages', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO message_fts (rowid, subject, from_addr, to_addr, cc_addr, body, filenames, cjk)
+    VALUES (new.id, new.subject, new.from_addr, new.to_addr, new.cc_addr, new.body,
+            new.filenames, new.cjk);
+END;
+CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, subject, from_addr, to_addr, cc_addr, body,
+                             filenames, cjk)
+    VALUES ('delete', old.id, old.subject, old.from_addr, old.to_addr, old.cc_addr, old.body,
+            old.filenames, old.cjk);
+END;
+-- Only a change of the text re-indexes it; flags and moves do not.
+CREATE TRIGGER messages_au AFTER UPDATE OF subject, from_addr, to_addr, cc_addr, body,
+                                           filenames, cjk ON messages BEGIN
+    INSERT INTO message_fts (message_fts, rowid, subject, from_addr, to_addr, cc_addr, body,
+                             filenames, cjk)
+    VALUES ('delete', old.id, old.subject, old.from_addr, old.to_addr, old.cc_addr, old.body,
+            old.filenames, old.cjk);
+    INSERT INTO message_fts (rowid, subject, from_addr, to_addr, cc_addr, body, filenames, cjk)
+    VALUES (new.id, new.subject, new.from_addr, new.to_addr, new.cc_addr, new.body,
+            new.filenames, new.cjk);
+END;
+
+-- Original bytes of recently read or sealed messages, up to the
+-- body_cache_bytes setting; older ones are dropped first.
+CREATE TABLE bodies (
+    id        INTEGER PRIMARY KEY NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    raw       BLOB NOT NULL,
+    size      INTEGER NOT NULL DEFAULT 0,
+    used_at   INTEGER NOT NULL DEFAULT (unixepoch())
+) STRICT;
+CREATE INDEX bodies_by_use ON bodies (used_at);
+";
+
 /// Every migration, in order.
-pub const MIGRATIONS: &[&str] = &[M1_VAULT_META_AND_SETTINGS, M2_ACCOUNTS, M3_SEAL_JOURNAL];
+pub const MIGRATIONS: &[&str] = &[
+    M1_VAULT_META_AND_SETTINGS,
+    M2_ACCOUNTS,
+    M3_SEAL_JOURNAL,
+    M4_MESSAGE_INDEX,
+];
 
 /// The schema version this build creates and understands.
 // A handful of migrations: the cast cannot truncate.

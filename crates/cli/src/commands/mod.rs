@@ -1,12 +1,16 @@
 //! Runs a parsed command line against the engine: one file per subcommand.
 
 mod account;
+mod export;
 mod identity;
 mod init;
 mod passwd;
+mod progress;
+mod read;
 mod recover;
 mod seal;
 mod status;
+mod sync;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +19,10 @@ use anyhow::Context as _;
 use coffer_engine::{KdfPolicy, Vault};
 
 pub use account::AccountCommand;
+pub use export::ExportArgs;
+pub use read::{MarkArgs, SearchArgs, ShowArgs};
 pub use seal::SealArgs;
+pub use sync::SyncArgs;
 pub use watch::WatchArgs;
 
 use crate::args::{Cli, Command, IdentityCommand};
@@ -47,6 +54,11 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Account { command } => account::run(&vault_dir, pass_file, command),
         Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
         Command::Watch(args) => watch::run(&vault_dir, pass_file, &args),
+        Command::Search(args) => read::search(&vault_dir, pass_file, &args),
+        Command::Show(args) => read::show(&vault_dir, pass_file, &args),
+        Command::Mark(args) => read::mark(&vault_dir, pass_file, &args),
+        Command::Export(args) => export::run(&vault_dir, pass_file, &args),
+        Command::Rebuild(args) | Command::Sync(args) => sync::run(&vault_dir, pass_file, &args),
         Command::Audit(args) => {
             let vault = match cli.vault.is_some() {
                 true => Some(unlock(&vault_dir, pass_file)?),

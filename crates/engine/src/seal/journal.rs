@@ -17,6 +17,11 @@ impl<'a> Journal<'a> {
         }
     }
 
+    /// The database the journal lives in.
+    pub(super) fn store(&self) -> &'a Store {
+        self.store
+    }
+
     /// A fresh `planned` row for an original.
     pub(super) fn planned(
         &self,

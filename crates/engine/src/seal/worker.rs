@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use coffer_core::seal::outer::SEAL_ID_HEADER;
 use coffer_core::{InternalDate, SealId, SealInput, VaultKeys};
 use coffer_net::{FetchedMessage, ImapSession, ToAppend};
-use coffer_store::{JournalRow, JournalState};
+use coffer_store::{CopyPlace, JournalRow, JournalState};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
@@ -58,7 +58,7 @@ struct Work<'b> {
     item: &'b Item,
     row: JournalRow,
     sha256: [u8; 32],
-    /// The original as fetched; its body is taken when it is sealed.
+    /// The original as fetched (kept until its copy is indexed).
     original: FetchedMessage,
     /// Where its sealed copy is, once appended (or found).
     copy: Option<SealedCopy>,
@@ -363,9 +363,8 @@ impl BatchRun<'_, '_> {
                 uid,
                 appended: None,
             });
-            let body = std::mem::take(&mut w.original.body);
             if w.copy.is_none() {
-                match seal_copy(self.shared, self.folder, w, &body) {
+                match seal_copy(self.shared, self.folder, w) {
                     Some(sealed) => pending.push((i, sealed)),
                     None => {
                         self.settled.insert(w.uid());
@@ -451,6 +450,9 @@ impl BatchRun<'_, '_> {
             self.settled.insert(w.uid());
         }
         self.shared.journal.write(verified.iter().map(|w| &w.row))?;
+        for w in &verified {
+            self.index(w, kept_flags(&w.copy_flags));
+        }
         emit_sealed(self.shared, self.name(), &verified, JournalState::Kept);
         let mut summary = self.shared.summary.borrow_mut();
         summary.folder(&self.folder.name).kept_originals += verified.len() as u64;
@@ -530,8 +532,41 @@ impl BatchRun<'_, '_> {
         }
         drop(summary);
         shared.journal.write(verified.iter().map(|w| &w.row))?;
+        for w in verified
+            .iter()
+            .filter(|w| w.row.state == JournalState::Deleted)
+        {
+            // The copy took the original's flags over just before it went.
+            let flags = marked.get(&w.uid()).unwrap_or(&w.copy_flags);
+            self.index(w, kept_flags(flags));
+        }
         emit_sealed(shared, name, &verified, JournalState::Deleted);
         Ok(())
+    }
+}
+
+impl BatchRun<'_, '_> {
+    /// Indexes the original of a verified copy, from the bytes in hand.
+    fn index(&self, w: &Work<'_>, flags: Vec<String>) {
+        let Some(seal_id) = w.row.seal_id else {
+            return;
+        };
+        crate::index::record(
+            self.shared.journal.store(),
+            &crate::index::SealedOriginal {
+                place: CopyPlace {
+                    account: self.shared.conn.name.clone(),
+                    folder: self.folder.name.clone(),
+                    uid_validity: self.folder.uid_validity,
+                    uid: w.row.appended_uid,
+                },
+                seal_id,
+                sealed_folder: &self.folder.name,
+                flags,
+                internaldate: w.original.internaldate,
+                original: &w.original.body,
+            },
+        );
     }
 }
 
@@ -651,12 +686,7 @@ struct Sealed {
 
 /// Seals `body` with the original's flags and INTERNALDATE. `None` when
 /// this original cannot be sealed (recorded as skipped).
-fn seal_copy(
-    shared: &Shared<'_>,
-    folder: &FolderPlan,
-    w: &Work<'_>,
-    body: &[u8],
-) -> Option<Sealed> {
+fn seal_copy(shared: &Shared<'_>, folder: &FolderPlan, w: &Work<'_>) -> Option<Sealed> {
     let message = &w.original;
     let name = folder.name.as_str();
     // An original another client marked \\Deleted never gets here; a resumed
@@ -677,7 +707,7 @@ fn seal_copy(
         folder: name,
         flags: &flags,
         internaldate,
-        original: body,
+        original: &message.body,
     };
     match coffer_core::seal(shared.keys, &input, &mut rand::rngs::OsRng) {
         Ok(bytes) => Some(Sealed {

@@ -1,0 +1,453 @@
+//! Reading what was sealed, through the `coffer` binary against a real
+//! Dovecot: search, show, export, mark — and the lost-laptop story: a second
+//! device recovers the vault, rebuilds its index from the server and answers
+//! every query as the first does; flags changed on one reach the other.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use coffer_harness::{DOMAIN, MailServer, PASSWORD, USER};
+use serde_json::Value;
+use support::{code, s, text};
+
+mod support;
+
+/// One device: a vault directory with its passphrase, and the account.
+struct Device {
+    dir: PathBuf,
+    pass: PathBuf,
+}
+
+impl Device {
+    fn coffer(&self, args: &[&str]) -> Output {
+        support::coffer()
+            .arg("--vault")
+            .arg(&self.dir)
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.coffer(args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", text(&out));
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_slice(&self.ok(args).stdout).unwrap()
+    }
+
+    fn add_account(&self, server: &MailServer, tmp: &Path) {
+        let pw = tmp.join("imap-pw");
+        std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
+        let args = support::account_add("mail", server, &pw);
+        self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// Search results without the device-local ids.
+    fn answers(&self, query: &str) -> Value {
+        let mut v = self.json(&["search", "--json", "--limit", "500", query]);
+        for hit in v.as_array_mut().unwrap() {
+            hit.as_object_mut().unwrap().remove("id");
+        }
+        v
+    }
+}
+
+fn eml(headers: &str, body: &str) -> Vec<u8> {
+    format!("{headers}\r\n\r\n{body}").into_bytes()
+}
+
+/// A mailbox of several folders, with the odd messages real mail has.
+fn mail() -> Vec<(&'static str, Vec<u8>, &'static [&'static str], &'static str)> {
+    let d = DOMAIN;
+    vec![
+        (
+            "INBOX",
+            eml(
+                &format!(
+                    "From: Bob <bob@{d}>\r\nTo: Alice <alice@{d}>\r\nSubject: Quarterly report\r\nMessage-ID: <q1@{d}>\r\nDate: Thu, 01 Feb 2024 10:00:00 +0000"
+                ),
+                "The café opens at nine.\r\nThe warrant is attached.\r\nFrom the desk of Bob\r\n",
+            ),
+            &["\\Seen"],
+            "01-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "INBOX",
+            eml(
+                &format!(
+                    "From: Carol <carol@{d}>\r\nTo: Alice <alice@{d}>\r\nSubject: Re: Quarterly report\r\nMessage-ID: <q2@{d}>\r\nIn-Reply-To: <q1@{d}>\r\nReferences: <q1@{d}>\r\nDate: Fri, 02 Feb 2024 10:00:00 +0000"
+                ),
+                "> The café opens at nine.\r\nLunch at the cafe then?\r\n",
+            ),
+            &[],
+            "02-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "INBOX",
+            eml(
+                &format!(
+                    "From: =?UTF-8?B?5bGx55Sw?= <yamada@{d}>\r\nTo: alice@{d}\r\nSubject: =?UTF-8?B?5Lya6K2w44Gu5LqI5a6a?=\r\nMessage-ID: <jp@{d}>\r\nDate: Sat, 03 Feb 2024 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"
+                ),
+                "明日の午後に東京で会議があります\r\n",
+            ),
+            &["\\Seen", "\\Flagged"],
+            "03-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "Work/Q1",
+            eml(
+                &format!(
+                    "From: Dave <dave@{d}>\r\nTo: Alice <alice@{d}>\r\nSubject: Invoice\r\nMessage-ID: <inv@{d}>\r\nDate: Sun, 04 Feb 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\""
+                ),
+                "--XX\r\nContent-Type: text/plain\r\n\r\nPlease find the invoice.\r\n--XX\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--XX--\r\n",
+            ),
+            &["\\Answered", "\\Seen"],
+            "04-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "Work/Q1",
+            eml(
+                &format!(
+                    "From: Eve <eve@{d}>\r\nTo: Alice <alice@{d}>\r\nSubject: Newsletter\r\nMessage-ID: <news@{d}>\r\nDate: Mon, 05 Feb 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8"
+                ),
+                "<html><body><h1>Spring sale</h1><p>Discounts on <b>umbrellas</b></p><img src=\"http://tracker.example/x.png\"></body></html>\r\n",
+            ),
+            &[],
+            "05-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "Archiv/Ünïcode",
+            eml(
+                &format!(
+                    "From: Фёдор <fyodor@{d}>\r\nTo: Alice <alice@{d}>\r\nSubject: =?UTF-8?B?0JLRgdGC0YDQtdGH0LA=?=\r\nMessage-ID: <ru@{d}>\r\nDate: Tue, 06 Feb 2024 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit"
+                ),
+                "Завтра встреча в офисе\r\n",
+            ),
+            &["\\Seen"],
+            "06-Feb-2024 10:00:00 +0000",
+        ),
+        (
+            "Archiv/Ünïcode",
+            eml(
+                &format!(
+                    "From: broken@{d}\r\nSubject: Br\u{f6}ken\r\nDate: Wed, 07 Feb 2024 10:00:00 +0000\r\nContent-Type: multipart/mixed; boundary=\"never-closed\""
+                ),
+                "--never-closed\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nzebra crossing, an orphan part\r\n",
+            ),
+            &[],
+            "07-Feb-2024 10:00:00 +0000",
+        ),
+    ]
+}
+
+/// The recovery key `coffer init` printed.
+fn recovery_key(init: &Output) -> String {
+    let out = String::from_utf8_lossy(&init.stdout);
+    let mut lines = out.lines();
+    lines.find(|l| l.starts_with("Your recovery key"));
+    lines
+        .find(|l| !l.trim().is_empty())
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+const QUERIES: &[&str] = &[
+    "cafe",
+    "café",
+    "\"the cafe\"",
+    "warr*",
+    "from:carol",
+    "to:alice",
+    "subject:invoice",
+    "filename:rechnung",
+    "has:attachment",
+    "in:INBOX",
+    "in:\"Archiv/Ünïcode\"",
+    "is:unread",
+    "is:flagged",
+    "is:answered",
+    "before:2024-02-03",
+    "after:2024-02-05",
+    "larger:300",
+    "会議",
+    "встреча",
+    "umbrellas",
+    "cafe -lunch",
+    "lunch OR invoice",
+    "NOT in:INBOX",
+    "zebra",
+];
+
+#[test]
+fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
+    let server = MailServer::start().unwrap();
+    for folder in ["Work/Q1", "Archiv/Ünïcode"] {
+        server.create_folder(USER, folder).unwrap();
+    }
+    for (folder, bytes, flags, date) in mail() {
+        server
+            .append(USER, PASSWORD, folder, &bytes, flags, Some(date))
+            .unwrap();
+    }
+    let mut originals: BTreeMap<Vec<u8>, (String, i64)> = BTreeMap::new();
+    for folder in ["INBOX", "Work/Q1", "Archiv/Ünïcode"] {
+        for m in server.mailbox_contents(USER, folder).unwrap() {
+            originals.insert(m.bytes, (folder.to_owned(), m.internaldate));
+        }
+    }
+    assert_eq!(originals.len(), 7);
+
+    // Device 1 seals the mailbox; everything it sealed is in its index.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pass1"), "first device\n").unwrap();
+    let one = Device {
+        dir: tmp.path().join("one"),
+        pass: tmp.path().join("pass1"),
+    };
+    let init = one.ok(&["init"]);
+    let key = recovery_key(&init);
+    one.add_account(&server, tmp.path());
+    one.ok(&["seal"]);
+
+    let all = one.json(&["search", "--json", "after:1970-01-02"]);
+    assert_eq!(all.as_array().unwrap().len(), 7, "{all:#}");
+    let first = &all[0];
+    for field in [
+        "id",
+        "account",
+        "folder",
+        "date",
+        "from",
+        "to",
+        "subject",
+        "flags",
+        "snippet",
+        "attachments",
+    ] {
+        assert!(first.get(field).is_some(), "{field} missing: {first:#}");
+    }
+    assert_eq!(first["subject"], "Br\u{f6}ken", "newest first: {first:#}");
+    let cafe = one.json(&["search", "--json", "café"]);
+    assert_eq!(cafe.as_array().unwrap().len(), 2);
+    assert!(
+        cafe[0]["snippet"].as_str().unwrap().contains("[cafe]"),
+        "{cafe:#}"
+    );
+    let jp = one.json(&["search", "--json", "会議"]);
+    assert_eq!(jp[0]["subject"], "会議の予定");
+    let invoice = one.json(&["search", "--json", "has:attachment"]);
+    assert_eq!(invoice[0]["attachments"][0], "Rechnung März.pdf");
+    // A word starting with - is a query term, not an option.
+    let not_lunch = one.json(&["search", "--json", "cafe", "-lunch"]);
+    assert_eq!(not_lunch.as_array().unwrap().len(), 1);
+    // Threads: the reply sits with its original.
+    let threads = one.json(&["search", "--json", "--threads", "quarterly"]);
+    assert_eq!(threads.as_array().unwrap().len(), 1, "{threads:#}");
+    assert_eq!(threads[0]["messages"].as_array().unwrap().len(), 2);
+    // A malformed query is a clear error, never an SQL one.
+    let bad = one.coffer(&["search", "(cafe"]);
+    assert_eq!(code(&bad), 1, "{}", text(&bad));
+    assert!(text(&bad).contains("position"), "{}", text(&bad));
+    assert!(!text(&bad).to_lowercase().contains("sql"), "{}", text(&bad));
+
+    // show --raw gives each original back exactly; show gives its text.
+    for hit in all.as_array().unwrap() {
+        let id = hit["id"].to_string();
+        let raw = one.ok(&["show", &id, "--raw"]).stdout;
+        assert!(
+            originals.contains_key(&raw),
+            "show --raw {id} is not an original"
+        );
+    }
+    let html_id = one.json(&["search", "--json", "umbrellas"])[0]["id"].to_string();
+    let shown = String::from_utf8(one.ok(&["show", &html_id]).stdout).unwrap();
+    assert!(shown.contains("umbrellas"), "{shown}");
+    assert!(shown.contains("sealed by this vault, verified"), "{shown}");
+    let html = String::from_utf8(one.ok(&["show", &html_id, "--html"]).stdout).unwrap();
+    assert!(html.contains("<b>umbrellas</b>"), "{html}");
+
+    // Maildir: byte-identical originals, one tree per account, flags and dates kept.
+    let maildir = tmp.path().join("maildir1");
+    one.ok(&["export", "--maildir", s(&maildir)]);
+    let files = tree(&maildir);
+    assert_eq!(files.len(), 7);
+    for (path, bytes) in &files {
+        let (folder, date) = originals
+            .get(bytes)
+            .unwrap_or_else(|| panic!("{path} is no original"));
+        assert!(path.starts_with(&format!("mail/{folder}/cur/")), "{path}");
+        let mtime = std::fs::metadata(maildir.join(path))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let secs = mtime
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert_eq!(secs as i64, *date, "{path}");
+    }
+    assert!(
+        files
+            .keys()
+            .any(|p| p.contains("Work/Q1") && p.ends_with(":2,RS")),
+        "{:?}",
+        files.keys()
+    );
+    // mbox (mboxrd): reversible; each original comes back.
+    let mbox = tmp.path().join("all.mbox");
+    one.ok(&["export", "--mbox", s(&mbox)]);
+    let text_mbox = std::fs::read(&mbox).unwrap();
+    assert!(String::from_utf8_lossy(&text_mbox).contains("\r\n>From the desk of Bob"));
+    // Export never overwrites.
+    let again = one.coffer(&["export", "--mbox", s(&mbox)]);
+    assert_eq!(code(&again), 1, "{}", text(&again));
+
+    let before: Vec<Value> = QUERIES.iter().map(|q| one.answers(q)).collect();
+    assert!(
+        before.iter().all(|a| !a.as_array().unwrap().is_empty()),
+        "every query finds something"
+    );
+
+    // The laptop is lost. Device 2: recover, add the account, rebuild.
+    std::fs::write(tmp.path().join("key"), format!("{key}\n")).unwrap();
+    std::fs::write(tmp.path().join("pass2"), "second device\n").unwrap();
+    let two = Device {
+        dir: tmp.path().join("two"),
+        pass: tmp.path().join("pass2"),
+    };
+    let key_file = tmp.path().join("key");
+    two.ok(&["recover", "--recovery-key-file", s(&key_file)]);
+    two.add_account(&server, tmp.path());
+    let rebuilt = two.json(&["rebuild", "--json"]);
+    assert_eq!(rebuilt["indexed"], 7, "{rebuilt:#}");
+    let after: Vec<Value> = QUERIES.iter().map(|q| two.answers(q)).collect();
+    for ((q, a), b) in QUERIES.iter().zip(&before).zip(&after) {
+        assert_eq!(a, b, "query {q:?} answers differently on the second device");
+    }
+    let maildir2 = tmp.path().join("maildir2");
+    two.ok(&["export", "--maildir", s(&maildir2)]);
+    assert_eq!(tree(&maildir2), files, "the second device's export differs");
+    // A second rebuild downloads nothing.
+    let again = two.json(&["rebuild", "--json"]);
+    assert_eq!(
+        (again["indexed"].as_u64(), again["bytes"].as_u64()),
+        (Some(0), Some(0)),
+        "{again:#}"
+    );
+
+    // Flags changed on device 1 reach device 2 with sync.
+    let unread = one.json(&["search", "--json", "lunch"]);
+    let id = unread[0]["id"].to_string();
+    one.ok(&["mark", &id, "--read", "--flag"]);
+    let copies = server.mailbox_contents(USER, "INBOX").unwrap();
+    assert!(
+        copies
+            .iter()
+            .any(|m| m.flags.contains(&"\\Flagged".to_owned())
+                && m.flags.contains(&"\\Seen".to_owned())
+                && m.bytes.windows(13).any(|w| w == b"X-Coffer-Seal")),
+        "the server's copy carries the flags"
+    );
+    let synced = two.json(&["sync", "--json"]);
+    assert_eq!(synced["flags_changed"], 1, "{synced:#}");
+    assert_eq!(
+        two.answers("is:flagged lunch"),
+        one.answers("is:flagged lunch")
+    );
+    assert_eq!(two.answers("is:flagged lunch").as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn forged_and_truncated_seals_are_listed_never_indexed_as_mail() {
+    let server = MailServer::start().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
+    let dev = Device {
+        dir: tmp.path().join("v"),
+        pass: tmp.path().join("pass"),
+    };
+    dev.ok(&["init"]);
+    dev.add_account(&server, tmp.path());
+    server
+        .deliver(
+            USER,
+            "INBOX",
+            &eml(
+                &format!("From: a@{DOMAIN}\r\nSubject: genuine"),
+                "kept safe\r\n",
+            ),
+        )
+        .unwrap();
+    dev.ok(&["seal"]);
+    let genuine = server
+        .mailbox_contents(USER, "INBOX")
+        .unwrap()
+        .remove(0)
+        .bytes;
+
+    // A forgery to the vault's public key, and a truncated seal.
+    let recipient: coffer_core::Recipient =
+        dev.json(&["status", "--json"])["unlocked"]["recipient"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    let forged = coffer_core::seal::testkit::forge(
+        &[recipient],
+        &coffer_core::SealInput {
+            folder: "INBOX",
+            flags: &[],
+            internaldate: coffer_core::InternalDate::new(1_706_781_600, 0).unwrap(),
+            original: b"Subject: forged\r\n\r\nsecret plan\r\n",
+        },
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    server.deliver(USER, "INBOX", &forged).unwrap();
+    server
+        .deliver(USER, "INBOX", &genuine[..genuine.len() / 2])
+        .unwrap();
+
+    let summary = dev.json(&["sync", "--json"]);
+    assert_eq!(summary["unverified"], 2, "{summary:#}");
+    assert!(
+        dev.json(&["search", "--json", "secret"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        dev.json(&["search", "--json", "kept"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
