@@ -120,6 +120,11 @@ pub enum Command {
     /// Mark a message read, unread, flagged or not, on the server's sealed
     /// copy and in the index.
     Mark(crate::commands::MarkArgs),
+    /// Move a message's sealed copy to another folder on the server.
+    Move(crate::commands::MoveArgs),
+    /// Delete a message: its sealed copy goes to Trash (--now: removed from
+    /// the server at once).
+    Delete(crate::commands::DeleteArgs),
     /// Write the originals out, byte for byte: a Maildir tree per account
     /// or one mbox file.
     Export(crate::commands::ExportArgs),

@@ -451,3 +451,86 @@ fn forged_and_truncated_seals_are_listed_never_indexed_as_mail() {
         1
     );
 }
+
+#[test]
+fn mark_move_and_delete_reach_the_sealed_copies_on_the_server() {
+    let server = MailServer::start().unwrap();
+    server.create_folder(USER, "Projects").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
+    let dev = Device {
+        dir: tmp.path().join("v"),
+        pass: tmp.path().join("pass"),
+    };
+    dev.ok(&["init"]);
+    dev.add_account(&server, tmp.path());
+    for word in ["alpha", "bravo", "charlie"] {
+        let m = eml(
+            &format!("From: a@{DOMAIN}\r\nSubject: {word}"),
+            &format!("{word} body\r\n"),
+        );
+        server.deliver(USER, "INBOX", &m).unwrap();
+    }
+    dev.ok(&["seal"]);
+    let id_of = |word: &str| dev.json(&["search", "--json", word])[0]["id"].to_string();
+    // The harness reads the server on its own (doveadm), not through coffer.
+    // mark: the sealed copy's flags change on the server.
+    let alpha = id_of("alpha");
+    dev.ok(&["mark", &alpha, "--flag", "--read"]);
+    let inbox = server.mailbox_contents(USER, "INBOX").unwrap();
+    assert_eq!(inbox.len(), 3);
+    let flagged: Vec<_> = inbox
+        .iter()
+        .filter(|m| m.flags.contains(&"\\Flagged".to_owned()))
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert!(flagged[0].flags.contains(&"\\Seen".to_owned()));
+    dev.ok(&["mark", &alpha, "--unflag", "--unread"]);
+    let inbox = server.mailbox_contents(USER, "INBOX").unwrap();
+    assert!(
+        inbox
+            .iter()
+            .all(|m| !m.flags.contains(&"\\Flagged".to_owned()))
+    );
+    assert_eq!(
+        dev.json(&["search", "--json", "is:unread alpha"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // move: the copy goes to Projects; the index follows (same id).
+    let bravo = id_of("bravo");
+    dev.ok(&["move", &bravo, "Projects"]);
+    assert_eq!(server.mailbox_contents(USER, "INBOX").unwrap().len(), 2);
+    assert_eq!(server.mailbox_contents(USER, "Projects").unwrap().len(), 1);
+    let moved = dev.json(&["search", "--json", "in:Projects"]);
+    assert_eq!(moved[0]["id"].to_string(), bravo);
+    let raw = dev.ok(&["show", &bravo, "--raw"]).stdout;
+    assert!(String::from_utf8_lossy(&raw).contains("bravo body"));
+
+    // delete: to Trash; then --now removes it from the server.
+    let charlie = id_of("charlie");
+    dev.ok(&["delete", &charlie]);
+    assert_eq!(server.mailbox_contents(USER, "INBOX").unwrap().len(), 1);
+    assert_eq!(server.mailbox_contents(USER, "Trash").unwrap().len(), 1);
+    assert_eq!(
+        dev.json(&["search", "--json", "in:Trash"])[0]["id"].to_string(),
+        charlie
+    );
+    dev.ok(&["delete", &charlie, "--now"]);
+    assert!(server.mailbox_contents(USER, "Trash").unwrap().is_empty());
+    assert!(
+        dev.json(&["search", "--json", "charlie"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // An id that is gone is a clear refusal.
+    let out = dev.coffer(&["show", &charlie]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("no message"), "{}", text(&out));
+    // Nothing else changed: alpha is where it was, sealed.
+    assert_eq!(server.mailbox_contents(USER, "INBOX").unwrap().len(), 1);
+}

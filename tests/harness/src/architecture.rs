@@ -206,10 +206,17 @@ pub fn core_source_violations(core_src: &Path) -> Result<Vec<String>> {
 /// The product modules allowed to expunge (`uid_expunge*`), each with the
 /// reason. Removing mail from the server is the one irreversible act;
 /// a feature that expunges joins this list knowingly.
-pub const EXPUNGE_CALLERS: &[(&str, &str)] = &[(
-    "crates/engine/src/seal/worker.rs",
-    "the safe path removes an original only after its sealed copy was fetched back and verified",
-)];
+pub const EXPUNGE_CALLERS: &[(&str, &str)] = &[
+    (
+        "crates/engine/src/seal/worker.rs",
+        "the safe path removes an original only after its sealed copy was fetched back and verified",
+    ),
+    (
+        "crates/engine/src/read/change.rs",
+        "`coffer delete --now` removes the sealed copy the user chose (never a plaintext \
+         original), by its own UID",
+    ),
+];
 
 /// The product source files (outside `coffer-net`, which defines the
 /// calls, and outside tests) that call `uid_expunge*` without being in

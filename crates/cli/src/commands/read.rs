@@ -91,6 +91,41 @@ pub fn mark(dir: &Path, pass_file: Option<&Path>, args: &MarkArgs) -> anyhow::Re
     Ok(())
 }
 
+/// Options of `coffer move`.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// The message's id (from `coffer search`).
+    pub id: i64,
+    /// The folder to move it to.
+    pub folder: String,
+}
+
+/// Options of `coffer delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The message's id (from `coffer search`).
+    pub id: i64,
+    /// Remove it from the server at once instead of moving it to Trash.
+    #[arg(long)]
+    pub now: bool,
+}
+
+pub fn move_to(dir: &Path, pass_file: Option<&Path>, args: &MoveArgs) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    let place = super::runtime()?.block_on(vault.move_message(args.id, &args.folder))?;
+    println!("message {} moved to {}", args.id, safe_line(&place.folder));
+    Ok(())
+}
+
+pub fn delete(dir: &Path, pass_file: Option<&Path>, args: &DeleteArgs) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    match super::runtime()?.block_on(vault.delete_message(args.id, args.now))? {
+        Some(place) => println!("message {} moved to {}", args.id, safe_line(&place.folder)),
+        None => println!("message {} removed from the server", args.id),
+    }
+    Ok(())
+}
+
 pub fn search(dir: &Path, pass_file: Option<&Path>, args: &SearchArgs) -> anyhow::Result<()> {
     let vault = super::unlock(dir, pass_file)?;
     let query = args.query.join(" ");

@@ -17,6 +17,7 @@ mod fetch_one;
 mod heads;
 mod idle;
 mod list;
+mod move_one;
 mod search;
 mod select;
 mod store;
