@@ -120,6 +120,9 @@ pub enum Command {
     /// Mark a message read, unread, flagged or not, on the server's sealed
     /// copy and in the index.
     Mark(crate::commands::MarkArgs),
+    /// Show or set the size of the body cache (originals kept inside the
+    /// encrypted database so that reading needs no download).
+    Cache(crate::commands::CacheArgs),
     /// Move a message's sealed copy to another folder on the server.
     Move(crate::commands::MoveArgs),
     /// Delete a message: its sealed copy goes to Trash (--now: removed from

@@ -329,6 +329,20 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
     let again = one.coffer(&["export", "--mbox", s(&mbox)]);
     assert_eq!(code(&again), 1, "{}", text(&again));
 
+    // The index and the cache hold plaintext only inside SQLCipher: no file
+    // of the vault holds a word of the mail.
+    for canary in ["umbrellas", "warrant", "会議", "Rechnung", "zebra"] {
+        for (path, bytes) in tree(&one.dir) {
+            assert!(
+                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary} in {path}"
+            );
+        }
+    }
+    let cache = one.json(&["cache", "--json"]);
+    assert_eq!(cache["messages"], 7, "{cache:#}");
+    assert_eq!(cache["limit_bytes"], 2u64 << 30);
+
     let before: Vec<Value> = QUERIES.iter().map(|q| one.answers(q)).collect();
     assert!(
         before.iter().all(|a| !a.as_array().unwrap().is_empty()),
@@ -345,8 +359,11 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
     let key_file = tmp.path().join("key");
     two.ok(&["recover", "--recovery-key-file", s(&key_file)]);
     two.add_account(&server, tmp.path());
+    // With no body cache, reading fetches from the server and opens.
+    two.ok(&["cache", "--limit", "0"]);
     let rebuilt = two.json(&["rebuild", "--json"]);
     assert_eq!(rebuilt["indexed"], 7, "{rebuilt:#}");
+    assert_eq!(two.json(&["cache", "--json"])["messages"], 0);
     let after: Vec<Value> = QUERIES.iter().map(|q| two.answers(q)).collect();
     for ((q, a), b) in QUERIES.iter().zip(&before).zip(&after) {
         assert_eq!(a, b, "query {q:?} answers differently on the second device");
@@ -375,8 +392,26 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
                 && m.bytes.windows(13).any(|w| w == b"X-Coffer-Seal")),
         "the server's copy carries the flags"
     );
+    // New plaintext that nobody sealed yet is counted, never mixed in.
+    server
+        .deliver(
+            USER,
+            "INBOX",
+            &eml(
+                &format!("From: x@{DOMAIN}\r\nSubject: unsealed"),
+                "quokka\r\n",
+            ),
+        )
+        .unwrap();
     let synced = two.json(&["sync", "--json"]);
     assert_eq!(synced["flags_changed"], 1, "{synced:#}");
+    assert_eq!(synced["not_sealed"], 1, "{synced:#}");
+    assert!(
+        two.json(&["search", "--json", "quokka"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         two.answers("is:flagged lunch"),
         one.answers("is:flagged lunch")

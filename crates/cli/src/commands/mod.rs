@@ -20,7 +20,7 @@ use coffer_engine::{KdfPolicy, Vault};
 
 pub use account::AccountCommand;
 pub use export::ExportArgs;
-pub use read::{DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
+pub use read::{CacheArgs, DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
 pub use seal::SealArgs;
 pub use sync::SyncArgs;
 pub use watch::WatchArgs;
@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Search(args) => read::search(&vault_dir, pass_file, &args),
         Command::Show(args) => read::show(&vault_dir, pass_file, &args),
         Command::Mark(args) => read::mark(&vault_dir, pass_file, &args),
+        Command::Cache(args) => read::cache(&vault_dir, pass_file, &args),
         Command::Move(args) => read::move_to(&vault_dir, pass_file, &args),
         Command::Delete(args) => read::delete(&vault_dir, pass_file, &args),
         Command::Export(args) => export::run(&vault_dir, pass_file, &args),

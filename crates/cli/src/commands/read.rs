@@ -126,6 +126,34 @@ pub fn delete(dir: &Path, pass_file: Option<&Path>, args: &DeleteArgs) -> anyhow
     Ok(())
 }
 
+/// Options of `coffer cache`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Set the body cache's size in bytes (default 2 GiB; 0 keeps nothing).
+    #[arg(long, value_name = "BYTES")]
+    pub limit: Option<u64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn cache(dir: &Path, pass_file: Option<&Path>, args: &CacheArgs) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    let c = vault.body_cache(args.limit)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&c).context("writing JSON")?
+        );
+    } else {
+        println!(
+            "body cache: {} message(s), {} bytes of at most {} (inside the encrypted database)",
+            c.messages, c.bytes, c.limit_bytes
+        );
+    }
+    Ok(())
+}
+
 pub fn search(dir: &Path, pass_file: Option<&Path>, args: &SearchArgs) -> anyhow::Result<()> {
     let vault = super::unlock(dir, pass_file)?;
     let query = args.query.join(" ");

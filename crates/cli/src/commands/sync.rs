@@ -56,6 +56,12 @@ fn report(s: &RebuildSummary, json: bool) -> anyhow::Result<()> {
         s.removed,
         s.bytes
     );
+    if s.not_sealed > 0 {
+        println!(
+            "{} message(s) on the server are NOT sealed yet (plaintext, not indexed): run `coffer seal`",
+            s.not_sealed
+        );
+    }
     if s.unverified > 0 {
         println!(
             "{} seal(s) on the server were NOT made by this vault (forged, foreign or damaged): listed, never read",

@@ -106,7 +106,35 @@ fn hit(m: &Indexed, snippet: String) -> SearchHit {
     }
 }
 
+/// The body cache: originals kept in the encrypted database so reading
+/// needs no download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BodyCache {
+    /// Bodies cached.
+    pub messages: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// The bound; the least recently used go first past it.
+    pub limit_bytes: u64,
+}
+
 impl Vault {
+    /// The body cache's use and bound; with `limit`, sets the bound first
+    /// (and trims the cache to it).
+    pub fn body_cache(&self, limit: Option<u64>) -> anyhow::Result<BodyCache> {
+        if let Some(limit) = limit {
+            self.store()
+                .set_body_cache_limit(limit)
+                .context("setting the body cache's size")?;
+        }
+        let (messages, bytes) = self.store().body_cache_usage()?;
+        Ok(BodyCache {
+            messages,
+            bytes,
+            limit_bytes: self.store().body_cache_limit()?,
+        })
+    }
+
     /// Genuine messages matching `query` (the language of
     /// [`coffer_core::search`]), newest first, at most `limit`. A malformed
     /// query is a [`Code::BadRequest`] naming the position and what was

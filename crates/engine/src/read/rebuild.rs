@@ -69,6 +69,9 @@ pub struct RebuildSummary {
     pub removed: u64,
     /// Bytes downloaded.
     pub bytes: u64,
+    /// Messages on the server that are not sealed yet: never indexed, never
+    /// mixed in with the sealed mail (`coffer seal` seals them).
+    pub not_sealed: u64,
 }
 
 /// Seals downloaded per FETCH (bounded in bytes as well).
@@ -181,6 +184,7 @@ impl Vault {
                 });
             }
         }
+        summary.not_sealed += listed.iter().filter(|m| !seals.contains(&m.uid)).count() as u64;
         let mut new = Vec::new();
         let mut present = HashSet::new();
         for m in listed.iter().filter(|m| seals.contains(&m.uid)) {

@@ -431,6 +431,22 @@ impl Store {
             .unwrap_or(DEFAULT_BODY_CACHE_BYTES))
     }
 
+    /// Sets the body cache's bound and trims the cache to it.
+    pub fn set_body_cache_limit(&self, bytes: u64) -> Result<(), StoreError> {
+        self.set_setting(BODY_CACHE_SETTING, &bytes.to_string())?;
+        self.trim_body_cache()
+    }
+
+    /// How many bodies the cache holds, and their bytes.
+    pub fn body_cache_usage(&self) -> Result<(u64, u64), StoreError> {
+        let (n, bytes): (i64, i64) = self.conn().query_row(
+            "SELECT count(*), coalesce(sum(size), 0) FROM bodies",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((n.try_into().unwrap_or(0), bytes.try_into().unwrap_or(0)))
+    }
+
     /// Drops the least recently used bodies until the cache fits its bound.
     fn trim_body_cache(&self) -> Result<(), StoreError> {
         let limit = i64::try_from(self.body_cache_limit()?).unwrap_or(i64::MAX);
