@@ -569,3 +569,85 @@ fn mark_move_and_delete_reach_the_sealed_copies_on_the_server() {
     // Nothing else changed: alpha is where it was, sealed.
     assert_eq!(server.mailbox_contents(USER, "INBOX").unwrap().len(), 1);
 }
+
+#[test]
+fn moved_and_wrapped_seals_are_marked_as_such() {
+    use coffer_core::seal::testkit;
+    use coffer_core::{InternalDate, SealInput};
+
+    let server = MailServer::start().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
+    let dev = Device {
+        dir: tmp.path().join("v"),
+        pass: tmp.path().join("pass"),
+    };
+    let vault = coffer_engine::Vault::create(
+        &dev.dir,
+        &coffer_engine::SecretString::from("pass".to_owned()),
+        coffer_engine::KdfPolicy::weak_for_tests(),
+    )
+    .unwrap()
+    .0;
+    let input = |folder: &'static str, original: &'static [u8]| SealInput {
+        folder,
+        flags: &[],
+        internaldate: InternalDate::new(1_706_781_600, 0).unwrap(),
+        original,
+    };
+    let rng = &mut rand::rngs::OsRng;
+    // A genuine seal whose manifest names another folder than where it is.
+    let moved = coffer_core::seal(
+        vault.keys(),
+        &input("Elsewhere", b"Subject: wandered\r\n\r\nlost sheep\r\n"),
+        rng,
+    )
+    .unwrap();
+    // A genuine seal of a forgery (what sealing does with a forged seal it
+    // finds): its inner seal does not verify, so nothing in it is read.
+    let forged = testkit::forge(
+        &[vault.keys().recipient()],
+        &input("INBOX", b"Subject: inner\r\n\r\nhidden words\r\n"),
+        rng,
+    )
+    .unwrap();
+    let wrapped = coffer_core::seal(
+        vault.keys(),
+        &SealInput {
+            original: &forged,
+            ..input("INBOX", b"")
+        },
+        rng,
+    )
+    .unwrap();
+    drop(vault);
+    server.deliver(USER, "INBOX", &moved).unwrap();
+    server.deliver(USER, "INBOX", &wrapped).unwrap();
+
+    dev.add_account(&server, tmp.path());
+    let summary = dev.json(&["rebuild", "--json"]);
+    assert_eq!(
+        (summary["indexed"].as_u64(), summary["wrapped"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary:#}"
+    );
+    let sheep = dev.json(&["search", "--json", "sheep"]);
+    assert_eq!(sheep.as_array().unwrap().len(), 1);
+    let shown = String::from_utf8(dev.ok(&["show", &sheep[0]["id"].to_string()]).stdout).unwrap();
+    assert!(
+        shown.contains("sealed in Elsewhere and moved here"),
+        "{shown}"
+    );
+    assert!(
+        dev.json(&["search", "--json", "hidden"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        dev.json(&["search", "--json", "inner"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -22,10 +22,11 @@ pub(crate) struct SealedOriginal<'a> {
     pub(crate) original: &'a [u8],
 }
 
-/// Indexes a genuine seal's original and caches its bytes. A failure is
-/// logged, not returned: the index can always be rebuilt from the server,
-/// and sealing must not stop for it.
-pub(crate) fn record(store: &Store, sealed: &SealedOriginal<'_>) -> Option<i64> {
+/// Indexes a genuine seal's original and caches its bytes; returns how far
+/// the row's content is trusted ([`Trust::Wrapped`] for a seal of a seal).
+/// A failure is logged, not returned: the index can always be rebuilt from
+/// the server, and sealing must not stop for it.
+pub(crate) fn record(store: &Store, sealed: &SealedOriginal<'_>) -> Option<Trust> {
     let new = if is_coffer_seal(sealed.original) {
         // A genuine seal of something that itself looks like a seal (a
         // forgery or a foreign seal wrapped by the sealing engine): listed,
@@ -35,7 +36,7 @@ pub(crate) fn record(store: &Store, sealed: &SealedOriginal<'_>) -> Option<i64> 
         entry(sealed, read_message(sealed.original))
     };
     match store.index_put(&new, Some(sealed.original)) {
-        Ok(id) => Some(id),
+        Ok(_) => new.entry.trust,
         Err(error) => {
             tracing::warn!(%error, folder = %sealed.place.folder, uid = sealed.place.uid,
                 "could not index a sealed message (coffer rebuild will)");

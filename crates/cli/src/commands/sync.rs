@@ -56,6 +56,12 @@ fn report(s: &RebuildSummary, json: bool) -> anyhow::Result<()> {
         s.removed,
         s.bytes
     );
+    if s.wrapped > 0 {
+        println!(
+            "{} genuine seal(s) wrap a seal this vault did not make: listed as wrapped, never read",
+            s.wrapped
+        );
+    }
     if s.not_sealed > 0 {
         println!(
             "{} message(s) on the server are NOT sealed yet (plaintext, not indexed): run `coffer seal`",

@@ -16,7 +16,7 @@ use coffer_core::audit::HEAD_BYTES;
 use coffer_core::seal::outer::MARKER_HEADER;
 use coffer_core::{Authenticity, SealId};
 use coffer_net::ImapSession;
-use coffer_store::{CopyPlace, RowPlace};
+use coffer_store::{CopyPlace, RowPlace, Trust};
 use serde::Serialize;
 
 use crate::Vault;
@@ -59,8 +59,11 @@ pub struct RebuildSummary {
     /// Genuine seals downloaded, opened and indexed.
     pub indexed: u64,
     /// Seals listed without content: not this vault's (forged, foreign,
-    /// malformed) or a seal of such a seal.
+    /// malformed).
     pub unverified: u64,
+    /// Genuine seals whose original is itself a Coffer seal (one that did
+    /// not verify when it was sealed): listed as wrapped, never read.
+    pub wrapped: u64,
     /// Rows that followed their copy to another folder.
     pub moved: u64,
     /// Rows whose flags changed on the server.
@@ -325,7 +328,7 @@ impl Vault {
                 };
                 match coffer_core::open(self.keys(), &message.body) {
                     Ok(opened) if opened.authenticity == Authenticity::Verified => {
-                        record(
+                        let trust = record(
                             self.store(),
                             &SealedOriginal {
                                 place,
@@ -336,7 +339,10 @@ impl Vault {
                                 original: &opened.original,
                             },
                         );
-                        summary.indexed += 1;
+                        match trust {
+                            Some(Trust::Wrapped) => summary.wrapped += 1,
+                            _ => summary.indexed += 1,
+                        }
                     }
                     _ => {
                         record_unverified(self.store(), place, n.flags.clone());
@@ -345,7 +351,7 @@ impl Vault {
                 }
             }
             progress(RebuildProgress::Indexed {
-                messages: summary.indexed + summary.unverified,
+                messages: summary.indexed + summary.unverified + summary.wrapped,
                 bytes: summary.bytes,
             });
             start = end;
