@@ -35,13 +35,14 @@ pub struct SearchArgs {
 pub struct ShowArgs {
     /// The message's id (from `coffer search`).
     pub id: i64,
-    /// Write the original message's bytes, exactly.
+    /// Write the original message's bytes, exactly (for a file or a pipe:
+    /// nothing is escaped).
     #[arg(long, conflicts_with_all = ["html", "headers"])]
     pub raw: bool,
     /// Write the HTML body (unsanitised; for a file or a browser you trust).
     #[arg(long, conflicts_with = "headers")]
     pub html: bool,
-    /// Write the original's header block.
+    /// Write the original's header block (control characters escaped).
     #[arg(long)]
     pub headers: bool,
     /// Print JSON instead of text.
@@ -232,7 +233,8 @@ pub fn show(dir: &Path, pass_file: Option<&Path>, args: &ShowArgs) -> anyhow::Re
         } else {
             let raw = runtime.block_on(vault.original(args.id))?;
             if args.headers {
-                header_block(&raw).to_vec()
+                // For reading: escaped like every other text shown.
+                safe(&String::from_utf8_lossy(header_block(&raw))).into_bytes()
             } else {
                 raw
             }
