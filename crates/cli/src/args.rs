@@ -11,6 +11,7 @@ Exit status (the same for every command; docs/CLI.md has the whole table):
   1  refused, or a result you can act on: wrong_passphrase, passphrase_rejected,
      vault_missing, vault_exists, bad_recovery_key, account_exists,
      no_such_account, account_busy, would_overwrite, bad_request, cancelled,
+     not_supported,
      not_clean (audit), incomplete and folder_changed (seal)
   2  error: vault_damaged, login_refused, certificate_untrusted,
      capability_missing, network, server, failed, io, internal
@@ -109,6 +110,10 @@ pub enum Command {
     /// for each message.
     Watch(crate::commands::WatchArgs),
 
+    /// Re-key the vault: a new master secret and key file, every message
+    /// re-sealed. Not available yet: it refuses and explains (changing the
+    /// passphrase does not revoke an old copy of the key file).
+    Rekey,
     /// Search the sealed mail (the local index): words, "phrases", warr*,
     /// from: to: cc: subject: in: filename: has:attachment is:unread
     /// before:/after:DATE newer_than:/older_than: larger:/smaller:, AND OR

@@ -206,3 +206,17 @@ fn server_codes_against_dovecot() {
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert!(text(&out).contains("NOT CLEAN"), "{}", text(&out));
 }
+
+#[test]
+fn rekey_refuses_and_explains_until_rotation_exists() {
+    let c = Case::new();
+    c.init();
+    let before = std::fs::read(c.path("vault").join("vault.key")).unwrap();
+    let out = c.run("pass", &["rekey"]);
+    assert_code(&out, "not_supported", 1);
+    assert!(text(&out).contains("does NOT revoke"), "{}", text(&out));
+    assert_eq!(
+        std::fs::read(c.path("vault").join("vault.key")).unwrap(),
+        before
+    );
+}

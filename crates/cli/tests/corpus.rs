@@ -34,7 +34,12 @@ fn odd_messages_are_indexed_searched_shown_and_exported_exactly() {
         .mailbox_contents(USER, "INBOX")
         .unwrap()
         .into_iter()
-        .map(|m| m.bytes.iter().map(|&b| if b == 0 { 0x80 } else { b }).collect())
+        .map(|m| {
+            m.bytes
+                .iter()
+                .map(|&b| if b == 0 { 0x80 } else { b })
+                .collect()
+        })
         .collect();
 
     let tmp = tempfile::tempdir().unwrap();

@@ -44,6 +44,8 @@ pub enum Code {
     BadRequest,
     /// The user cancelled (e.g. did not confirm the recovery key).
     Cancelled,
+    /// The operation is not available yet in this version (it says why).
+    NotSupported,
     /// The audit found messages that are not genuine seals.
     NotClean,
     /// A run finished but left something undone, for reasons it lists.
@@ -70,7 +72,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::WrongPassphrase,
         Code::PassphraseRejected,
         Code::VaultMissing,
@@ -83,6 +85,7 @@ impl Code {
         Code::WouldOverwrite,
         Code::BadRequest,
         Code::Cancelled,
+        Code::NotSupported,
         Code::NotClean,
         Code::Incomplete,
         Code::LoginRefused,
@@ -111,6 +114,7 @@ impl Code {
             Code::WouldOverwrite => "would_overwrite",
             Code::BadRequest => "bad_request",
             Code::Cancelled => "cancelled",
+            Code::NotSupported => "not_supported",
             Code::NotClean => "not_clean",
             Code::Incomplete => "incomplete",
             Code::LoginRefused => "login_refused",
@@ -142,6 +146,7 @@ impl Code {
             | Code::WouldOverwrite
             | Code::BadRequest
             | Code::Cancelled
+            | Code::NotSupported
             | Code::NotClean
             | Code::Incomplete
             | Code::FolderChanged => 1,

@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Outcome {
     let pass_file = cli.passphrase_file.as_deref();
     match cli.command {
         Command::Init => init::run(&vault_dir, pass_file),
+        Command::Rekey => Err(coffer_engine::Vault::rekey_refusal()),
         Command::Status { json } => status::run(&vault_dir, pass_file, json),
         Command::Passwd {
             new_passphrase_file,
