@@ -74,7 +74,7 @@ fn update(bar: &ProgressBar, p: AuditProgress) {
     match p {
         AuditProgress::Planned { messages, .. } => bar.set_length(messages),
         AuditProgress::Scanned { folder, done } => {
-            bar.set_message(folder);
+            bar.set_message(crate::term::safe_line(&folder));
             bar.set_position(done);
         }
         AuditProgress::Verified { done, total } => {
@@ -100,7 +100,7 @@ fn write_outputs(args: &AuditArgs, report: &AuditReport) -> anyhow::Result<()> {
 
 fn print_summary(report: &AuditReport) {
     let t = &report.totals;
-    println!(
+    say!(
         "{} message(s) in {} folder(s): {} sealed, {} plaintext, {} other encryption, {} malformed seal(s)",
         t.total,
         report.folders.len(),
@@ -110,7 +110,7 @@ fn print_summary(report: &AuditReport) {
         t.malformed_seal
     );
     if let Some(v) = &report.verification {
-        println!(
+        say!(
             "verified with the vault's keys: {} of {} genuine{}",
             v.verified,
             v.checked,
@@ -118,9 +118,9 @@ fn print_summary(report: &AuditReport) {
         );
     }
     for f in &report.findings {
-        println!("  {} uid {}: {} ({})", f.folder, f.uid, f.kind, f.detail);
+        say!("  {} uid {}: {} ({})", f.folder, f.uid, f.kind, f.detail);
     }
-    println!(
+    say!(
         "{} — report digest {}",
         if report.clean {
             "OK: only ciphertext"

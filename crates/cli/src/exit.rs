@@ -19,7 +19,12 @@ pub fn finish(outcome: Outcome) -> ExitCode {
         Ok(Some(code)) => ExitCode::from(code.exit_status()),
         Err(error) => {
             let code = code_of(&error);
-            eprintln!("coffer: error: {} [{}]", message_of(&error), code.as_str());
+            // Error chains carry server text (a refusal's reason, a folder name).
+            eprintln!(
+                "coffer: error: {} [{}]",
+                crate::term::safe_line(&message_of(&error)),
+                code.as_str()
+            );
             ExitCode::from(code.exit_status())
         }
     }

@@ -1,5 +1,17 @@
 //! `coffer`: the command-line face of the Coffer vault.
 
+/// `println!` for text: what it prints goes through [`term::safe`], so no
+/// folder name, server message or mail text can drive the terminal.
+macro_rules! say {
+    () => { println!() };
+    ($($arg:tt)*) => { println!("{}", $crate::term::safe(&format!($($arg)*))) };
+}
+
+/// `eprintln!` for text, escaped like [`say!`].
+macro_rules! warn {
+    ($($arg:tt)*) => { eprintln!("{}", $crate::term::safe(&format!($($arg)*))) };
+}
+
 mod args;
 mod audit;
 mod commands;

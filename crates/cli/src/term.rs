@@ -21,6 +21,34 @@ pub fn safe_line(s: &str) -> String {
     safe(s).replace('\n', "\\n").replace('\t', "\\t")
 }
 
+/// `value` as pretty JSON for a terminal: serde already escapes control
+/// characters; bidi controls are escaped too (`\u202e`, still valid JSON and
+/// the same string), so no field can reorder what the terminal shows.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let text = serde_json::to_string_pretty(value).context("writing JSON")?;
+    Ok(escape_bidi_json(&text))
+}
+
+/// [`json`] on one line (for logs of one object per line).
+pub fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let text = serde_json::to_string(value).context("writing JSON")?;
+    Ok(escape_bidi_json(&text))
+}
+
+fn escape_bidi_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
@@ -36,5 +64,9 @@ mod tests {
         assert_eq!(safe("evil\u{202E}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(safe_line("a\nb"), "a\\nb");
         assert_eq!(safe("café 会議"), "café 会議");
+        let j = json(&["a\u{202e}b\u{1b}"]).unwrap();
+        assert!(j.contains("a\\u202eb\\u001b"), "{j}");
+        let back: Vec<String> = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, ["a\u{202e}b\u{1b}"]);
     }
 }

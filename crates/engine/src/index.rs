@@ -79,7 +79,9 @@ fn bare(sealed: &SealedOriginal<'_>, trust: Trust) -> NewEntry {
 }
 
 fn moved_from(sealed: &SealedOriginal<'_>) -> Option<String> {
-    (sealed.sealed_folder != sealed.place.folder).then(|| sealed.sealed_folder.to_owned())
+    // The manifest holds the folder's name in its manifest form.
+    let here = coffer_core::seal::manifest_folder(&sealed.place.folder);
+    (sealed.sealed_folder != here).then(|| sealed.sealed_folder.to_owned())
 }
 
 /// Whether `original`'s header carries Coffer's marker.

@@ -257,6 +257,32 @@ protocol lmtp {{
         Ok(())
     }
 
+    pub(crate) fn plant_folder(
+        &self,
+        user: &str,
+        wire_name: &str,
+        messages: &[&[u8]],
+    ) -> Result<()> {
+        let mail = self
+            .base_dir
+            .parent()
+            .context("the server directory")?
+            .join("mail");
+        let folder = mail.join(user).join(wire_name);
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(folder.join(sub))?;
+        }
+        for (i, m) in messages.iter().enumerate() {
+            std::fs::write(
+                folder
+                    .join("new")
+                    .join(format!("1700000000.planted{i}.coffer")),
+                m,
+            )?;
+        }
+        process::chown_recursive(&mail, "nobody:nogroup")
+    }
+
     pub(crate) fn delete_folder(&self, user: &str, folder: &str) -> Result<()> {
         process::run(
             self.doveadm()

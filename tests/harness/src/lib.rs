@@ -184,6 +184,15 @@ impl MailServer {
         self.dovecot.create_folder(user, folder)
     }
 
+    /// Makes a folder straight on disk, as a hostile or buggy server may hold
+    /// one that its own CREATE would refuse (Dovecot refuses control
+    /// characters in new names, but lists and serves an existing folder whose
+    /// name has them). `wire_name` is the name as IMAP sends it (modified
+    /// UTF-7: the on-disk form). `messages` go into it as new mail.
+    pub fn plant_folder(&self, user: &str, wire_name: &str, messages: &[&[u8]]) -> Result<()> {
+        self.dovecot.plant_folder(user, wire_name, messages)
+    }
+
     /// Deletes a folder and its messages.
     pub fn delete_folder(&self, user: &str, folder: &str) -> Result<()> {
         self.dovecot.delete_folder(user, folder)

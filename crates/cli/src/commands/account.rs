@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use coffer_engine::NewAccount;
 
@@ -65,20 +64,17 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                 ca_file: args.server.ca_file,
                 smtp,
             })?;
-            println!("added account {name:?}");
+            say!("added account {name:?}");
         }
         AccountCommand::List { json } => {
             let accounts = vault.accounts()?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&accounts).context("writing JSON")?
-                );
+                println!("{}", crate::term::json(&accounts)?);
             } else if accounts.is_empty() {
-                println!("no accounts (add one with `coffer account add`)");
+                say!("no accounts (add one with `coffer account add`)");
             } else {
                 for a in accounts {
-                    println!(
+                    say!(
                         "{}\t{}@{}:{}\t{}{}",
                         a.name,
                         a.username,
@@ -94,13 +90,10 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
             let runtime = super::runtime()?;
             let test = runtime.block_on(vault.test_account(&name))?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&test).context("writing JSON")?
-                );
+                println!("{}", crate::term::json(&test)?);
             } else {
-                println!("login ok ({})", if test.tls { "TLS" } else { "no TLS" });
-                println!(
+                say!("login ok ({})", if test.tls { "TLS" } else { "no TLS" });
+                say!(
                     "UIDPLUS: {}",
                     if test.uidplus {
                         "yes (originals can be removed safely)"
@@ -108,8 +101,8 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                         "NO — sealing will keep the plaintext originals"
                     }
                 );
-                println!("capabilities: {}", test.capabilities.join(" "));
-                println!(
+                say!("capabilities: {}", test.capabilities.join(" "));
+                say!(
                     "folders ({}): {}",
                     test.folders.len(),
                     test.folders.join(", ")
@@ -118,7 +111,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
         }
         AccountCommand::Remove { name } => {
             vault.remove_account(&name)?;
-            println!("removed account {name:?}");
+            say!("removed account {name:?}");
         }
     }
     Ok(())

@@ -46,7 +46,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &ExportArgs) -> anyhow::R
         }))
         .context("exporting")?;
     bar.finish_and_clear();
-    println!(
+    say!(
         "exported {} message(s), {} bytes{}",
         summary.messages,
         summary.bytes,

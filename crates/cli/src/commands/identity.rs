@@ -12,7 +12,7 @@ pub fn export(dir: &Path, pass_file: Option<&Path>, output: Option<&Path>) -> an
             vault
                 .export_identity_to(path)
                 .context("exporting the identity")?;
-            eprintln!(
+            warn!(
                 "Wrote the identity to {} (mode 0600). Anyone holding it can read all your sealed mail.",
                 path.display()
             );

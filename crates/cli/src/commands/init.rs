@@ -33,20 +33,20 @@ pub fn run(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<()> {
         }
     })
     .with_context(|| format!("creating a vault in {}", dir.display()))?;
-    println!("Vault created in {}.", vault.dir().display());
-    println!("Public key (age recipient): {}", vault.keys().recipient());
+    say!("Vault created in {}.", vault.dir().display());
+    say!("Public key (age recipient): {}", vault.keys().recipient());
     Ok(())
 }
 
 fn show(recovery: &SecretString) {
-    println!("Your recovery key — shown only now:");
-    println!();
+    say!("Your recovery key — shown only now:");
+    say!();
     println!("    {}", recovery.expose_secret());
-    println!();
-    println!("Write it down and keep it away from this computer. With it, anyone can");
-    println!("read all your sealed mail; without it, a forgotten passphrase means the");
-    println!("mail is lost. `coffer recover` uses it to set a new passphrase.");
-    println!();
+    say!();
+    say!("Write it down and keep it away from this computer. With it, anyone can");
+    say!("read all your sealed mail; without it, a forgotten passphrase means the");
+    say!("mail is lost. `coffer recover` uses it to set a new passphrase.");
+    say!();
 }
 
 /// Asks for one group until it is typed right. Nothing is written before,
@@ -85,8 +85,6 @@ fn confirm(recovery: &SecretString) -> anyhow::Result<()> {
         if ok {
             return Ok(());
         }
-        println!(
-            "That does not match group {CONFIRM_GROUP}. Check what you wrote down and try again."
-        );
+        say!("That does not match group {CONFIRM_GROUP}. Check what you wrote down and try again.");
     }
 }

@@ -18,6 +18,6 @@ pub fn run(
     vault
         .change_passphrase(&old, &new)
         .context("changing the passphrase")?;
-    println!("Passphrase changed. The old one no longer unlocks the vault.");
+    say!("Passphrase changed. The old one no longer unlocks the vault.");
     Ok(())
 }

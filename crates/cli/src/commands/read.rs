@@ -142,10 +142,7 @@ pub fn cache(dir: &Path, pass_file: Option<&Path>, args: &CacheArgs) -> anyhow::
     let vault = super::unlock(dir, pass_file)?;
     let c = vault.body_cache(args.limit)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&c).context("writing JSON")?
-        );
+        println!("{}", crate::term::json(&c)?);
     } else {
         println!(
             "body cache: {} message(s), {} bytes of at most {} (inside the encrypted database)",
@@ -161,10 +158,7 @@ pub fn search(dir: &Path, pass_file: Option<&Path>, args: &SearchArgs) -> anyhow
     if args.threads {
         let threads = vault.search_threads(&query, args.limit)?;
         if args.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&threads).context("writing JSON")?
-            );
+            println!("{}", crate::term::json(&threads)?);
         } else {
             for t in &threads {
                 let first = t.messages.first();
@@ -184,10 +178,7 @@ pub fn search(dir: &Path, pass_file: Option<&Path>, args: &SearchArgs) -> anyhow
     }
     let hits = vault.search(&query, args.limit)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&hits).context("writing JSON")?
-        );
+        println!("{}", crate::term::json(&hits)?);
     } else if hits.is_empty() {
         eprintln!("no messages match");
     } else {
@@ -247,10 +238,7 @@ pub fn show(dir: &Path, pass_file: Option<&Path>, args: &ShowArgs) -> anyhow::Re
     }
     let view = vault.message(args.id)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&view).context("writing JSON")?
-        );
+        println!("{}", crate::term::json(&view)?);
     } else {
         print_view(&view);
     }

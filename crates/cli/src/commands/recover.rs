@@ -26,7 +26,7 @@ pub fn run(
     let new = passphrase::read_new(new_pass_file, "New passphrase")?;
     let vault = Vault::recover(dir, &recovery, &new, KdfPolicy::from_env())
         .with_context(|| format!("recovering the vault in {}", dir.display()))?;
-    println!(
+    say!(
         "Vault in {} recovered; it now opens with the new passphrase.",
         vault.dir().display()
     );

@@ -3,7 +3,6 @@
 use std::io::IsTerminal as _;
 use std::path::Path;
 
-use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::seal::{SealOptions, SealProgress, SealSummary};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -95,7 +94,8 @@ impl Bar {
     fn update(&mut self, p: SealProgress) {
         match p {
             SealProgress::FolderPlanned { folder, .. } => {
-                self.bar.set_message(format!("planning {folder}"));
+                self.bar
+                    .set_message(format!("planning {}", crate::term::safe_line(&folder)));
             }
             SealProgress::Planned {
                 messages, bytes, ..
@@ -115,7 +115,7 @@ impl Bar {
             }
             SealProgress::FolderStopped { folder, reason } => {
                 self.bar
-                    .suspend(|| eprintln!("coffer: folder {folder:?} stopped: {reason}"));
+                    .suspend(|| warn!("coffer: folder {folder:?} stopped: {reason}"));
             }
             SealProgress::BatchStarted { .. }
             | SealProgress::BatchVerified { .. }
@@ -126,36 +126,33 @@ impl Bar {
 
 fn report(summary: &SealSummary, json: bool) -> anyhow::Result<()> {
     for w in &summary.warnings {
-        eprintln!("coffer: warning: {w}");
+        warn!("coffer: warning: {w}");
     }
     for n in &summary.not_ours {
-        eprintln!(
+        warn!(
             "coffer: NOT sealed by this vault: {:?} UID {}: {}",
             n.folder, n.uid, n.reason
         );
     }
     for s in &summary.skipped {
-        eprintln!("coffer: skipped {:?} UID {}: {}", s.folder, s.uid, s.reason);
+        warn!("coffer: skipped {:?} UID {}: {}", s.folder, s.uid, s.reason);
     }
     for f in &summary.failed {
         match f.uid {
-            Some(uid) => eprintln!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
-            None => eprintln!("coffer: failed {:?}: {}", f.folder, f.error),
+            Some(uid) => warn!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
+            None => warn!("coffer: failed {:?}: {}", f.folder, f.error),
         }
     }
     if summary.dry_run && !json {
         for w in &summary.would_seal {
-            println!("would seal {:?} UID {} ({} bytes)", w.folder, w.uid, w.size);
+            say!("would seal {:?} UID {} ({} bytes)", w.folder, w.uid, w.size);
         }
     }
     if json {
-        eprintln!("{}", summary.one_line());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(summary).context("writing JSON")?
-        );
+        warn!("{}", summary.one_line());
+        println!("{}", crate::term::json(summary)?);
     } else {
-        println!("{}", summary.one_line());
+        say!("{}", summary.one_line());
     }
     Ok(())
 }

@@ -21,21 +21,18 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, json: bool) -> anyhow::Result<(
                 serde_json::to_value(u).context("writing JSON")?,
             );
         }
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).context("writing JSON")?
-        );
+        println!("{}", crate::term::json(&value)?);
         return Ok(());
     }
-    println!("vault:   {}", status.dir.display());
+    say!("vault:   {}", status.dir.display());
     match (status.state, &unlocked) {
         (VaultState::Absent, _) => {
-            println!("state:   no vault here yet (create one with `coffer init`)")
+            say!("state:   no vault here yet (create one with `coffer init`)")
         }
-        (VaultState::Present, None) => println!("state:   vault present, locked"),
+        (VaultState::Present, None) => say!("state:   vault present, locked"),
         (VaultState::Present, Some(u)) => print_unlocked(u),
     }
-    println!("version: {}", status.version);
+    say!("version: {}", status.version);
     Ok(())
 }
 
@@ -44,14 +41,17 @@ fn print_unlocked(u: &UnlockedStatus) {
         m if m % 1024 == 0 => format!("{} MiB", m / 1024),
         m => format!("{m} KiB"),
     };
-    println!("state:   vault present, passphrase accepted");
-    println!("recipient: {}", u.recipient);
-    println!(
+    say!("state:   vault present, passphrase accepted");
+    say!("recipient: {}", u.recipient);
+    say!(
         "key file:  Argon2id m={memory}, t={}, p={}",
-        u.kdf.t, u.kdf.p
+        u.kdf.t,
+        u.kdf.p
     );
-    println!(
+    say!(
         "database:  schema {}, format {}, created at Unix time {}",
-        u.schema_version, u.format_version, u.created_at
+        u.schema_version,
+        u.format_version,
+        u.created_at
     );
 }

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::read::rebuild::{RebuildProgress, RebuildSummary};
 
@@ -40,13 +39,10 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SyncArgs) -> anyhow::Res
 
 fn report(s: &RebuildSummary, json: bool) -> anyhow::Result<()> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(s).context("writing JSON")?
-        );
+        println!("{}", crate::term::json(s)?);
         return Ok(());
     }
-    println!(
+    say!(
         "{}: {} folder(s); {} indexed, {} moved, {} flag change(s), {} removed; {} bytes downloaded",
         safe_line(&s.account),
         s.folders,
@@ -57,19 +53,19 @@ fn report(s: &RebuildSummary, json: bool) -> anyhow::Result<()> {
         s.bytes
     );
     if s.wrapped > 0 {
-        println!(
+        say!(
             "{} genuine seal(s) wrap a seal this vault did not make: listed as wrapped, never read",
             s.wrapped
         );
     }
     if s.not_sealed > 0 {
-        println!(
+        say!(
             "{} message(s) on the server are NOT sealed yet (plaintext, not indexed): run `coffer seal`",
             s.not_sealed
         );
     }
     if s.unverified > 0 {
-        println!(
+        say!(
             "{} seal(s) on the server were NOT made by this vault (forged, foreign or damaged): listed, never read",
             s.unverified
         );

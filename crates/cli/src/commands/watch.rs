@@ -101,14 +101,14 @@ fn stop_signals() -> anyhow::Result<impl Future<Output = ()>> {
 /// One line per event: JSON, or text (errors on stderr, the rest on stdout).
 fn log(event: &WatchEvent, args: &WatchArgs) {
     if args.json_log {
-        match serde_json::to_string(event) {
-            Ok(line) => println!("{line}"),
-            Err(error) => eprintln!("coffer: cannot write a JSON log line: {error}"),
+        match crate::term::json_line(event) {
+            Ok(line) => say!("{line}"),
+            Err(error) => warn!("coffer: cannot write a JSON log line: {error}"),
         }
         return;
     }
     match event {
-        WatchEvent::Started { account } => println!("watching account {account:?}"),
+        WatchEvent::Started { account } => say!("watching account {account:?}"),
         WatchEvent::Sealed {
             folder,
             uid,
@@ -121,25 +121,28 @@ fn log(event: &WatchEvent, args: &WatchArgs) {
             } else {
                 " (original kept: the server lacks UIDPLUS)"
             };
-            println!("sealed {folder} uid {uid} after {delay_seconds:.1} s{kept}");
+            say!(
+                "sealed {} uid {uid} after {delay_seconds:.1} s{kept}",
+                crate::term::safe_line(folder)
+            );
         }
         WatchEvent::PassFinished { scope, summary } => {
             for f in &summary.failed {
                 match f.uid {
-                    Some(uid) => eprintln!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
-                    None => eprintln!("coffer: failed {:?}: {}", f.folder, f.error),
+                    Some(uid) => warn!("coffer: failed {:?} UID {uid}: {}", f.folder, f.error),
+                    None => warn!("coffer: failed {:?}: {}", f.folder, f.error),
                 }
             }
-            println!("pass ({}): {}", scope.label(), summary.one_line());
+            say!("pass ({}): {}", scope.label(), summary.one_line());
         }
-        WatchEvent::IdleUnavailable => println!(
+        WatchEvent::IdleUnavailable => say!(
             "the server has no IDLE: INBOX is checked every {} s",
             args.poll_seconds
         ),
         WatchEvent::Retrying {
             error,
             retry_in_seconds,
-        } => eprintln!("coffer: watch: {error}; retrying in {retry_in_seconds:.1} s"),
-        WatchEvent::Stopped => println!("stopped"),
+        } => warn!("coffer: watch: {error}; retrying in {retry_in_seconds:.1} s"),
+        WatchEvent::Stopped => say!("stopped"),
     }
 }

@@ -117,6 +117,26 @@ pub(crate) fn valid_folder(folder: &str) -> bool {
     !folder.is_empty() && folder.len() <= MAX_FOLDER_LEN && !folder.chars().any(char::is_control)
 }
 
+/// The form of a server's folder name that a manifest records: control
+/// characters (which the format does not carry) become U+FFFD, an empty name
+/// becomes `"?"`, and a name too long is cut at a character boundary. A
+/// hostile server can name a folder anything; its mail is sealed all the
+/// same, and the manifest's folder is only a record of where it was.
+pub fn manifest_folder(name: &str) -> String {
+    let mut out = String::with_capacity(name.len().min(MAX_FOLDER_LEN));
+    for c in name.chars() {
+        let c = if c.is_control() { '\u{FFFD}' } else { c };
+        if out.len() + c.len_utf8() > MAX_FOLDER_LEN {
+            break;
+        }
+        out.push(c);
+    }
+    if out.is_empty() {
+        out.push('?');
+    }
+    out
+}
+
 impl Manifest {
     /// Builds the manifest for an original; flags are sorted and de-duplicated.
     pub(crate) fn for_original(
@@ -325,6 +345,20 @@ pub(crate) fn decode_inner(inner: &[u8]) -> Result<Inner, SealError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn any_server_folder_name_has_a_manifest_form() {
+        assert_eq!(manifest_folder("INBOX"), "INBOX");
+        assert_eq!(manifest_folder("Evil\u{1b}[2J"), "Evil\u{FFFD}[2J");
+        assert_eq!(manifest_folder(""), "?");
+        let long = "ü".repeat(MAX_FOLDER_LEN);
+        let cut = manifest_folder(&long);
+        assert!(cut.len() <= MAX_FOLDER_LEN && valid_folder(&cut));
+        for name in ["a\u{0}b", "\u{7f}", "tab\there"] {
+            assert!(valid_folder(&manifest_folder(name)), "{name:?}");
+        }
+    }
+
     use super::*;
 
     fn manifest(flags: &[&str]) -> Manifest {

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use date::InternalDate;
-pub use manifest::{Manifest, SealId};
+pub use manifest::{Manifest, SealId, manifest_folder};
 
 use crate::keys::VaultKeys;
 

@@ -703,8 +703,9 @@ fn seal_copy(shared: &Shared<'_>, folder: &FolderPlan, w: &Work<'_>) -> Option<S
         Ok(d) => d,
         Err(e) => return skip(format!("its INTERNALDATE cannot be sealed: {e}")),
     };
+    let manifest_folder = coffer_core::seal::manifest_folder(name);
     let input = SealInput {
-        folder: name,
+        folder: &manifest_folder,
         flags: &flags,
         internaldate,
         original: &message.body,
