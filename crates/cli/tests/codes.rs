@@ -220,3 +220,30 @@ fn rekey_refuses_and_explains_until_rotation_exists() {
         before
     );
 }
+
+#[test]
+fn the_extra_ca_is_kept_in_the_vault_when_the_account_is_added() {
+    let server = MailServer::start().unwrap();
+    let c = Case::new();
+    c.init();
+    let ca = c.path("ca.pem");
+    std::fs::copy(server.ca_file(), &ca).unwrap();
+    let mut args = support::account_add("mail", &server, &c.path("imap-pw"));
+    let at = args.iter().position(|a| a == "--ca-file").unwrap();
+    args[at + 1] = s(&ca).to_owned();
+    let out = c.run("pass", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // Whoever can write the file later changes nothing: replaced, then gone.
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\nnot a certificate\n").unwrap();
+    let out = c.run("pass", &["account", "test", "mail"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    std::fs::remove_file(&ca).unwrap();
+    let out = c.run("pass", &["account", "test", "mail"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    // A file that holds no certificate is refused when the account is added.
+    std::fs::write(&ca, "no pem here\n").unwrap();
+    args[2] = "other".to_owned();
+    let out = c.run("pass", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_code(&out, "certificate_untrusted", 2);
+    assert!(text(&out).contains("no PEM certificate"), "{}", text(&out));
+}

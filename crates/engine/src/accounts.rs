@@ -136,15 +136,21 @@ impl Vault {
             "an account name must be non-empty, without control characters"
         );
         coffer_net::validate_argument("user name", &account.username)?;
-        let ca_file = match account.ca_file {
-            Some(path) => Some(
-                std::path::absolute(&path)
+        // The CA's certificates go into the vault now: a file edited or
+        // replaced later (by anyone who can write it) changes nothing.
+        let (ca_file, ca_pem) = match account.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(&path)
+                    .with_context(|| format!("reading the CA file {}", path.display()))?;
+                coffer_net::check_ca_pem(&path, &pem)?;
+                let absolute = std::path::absolute(&path)
                     .with_context(|| format!("resolving {}", path.display()))?
                     .to_str()
                     .context("the CA file's path is not valid UTF-8")?
-                    .to_owned(),
-            ),
-            None => None,
+                    .to_owned();
+                (Some(absolute), pem)
+            }
+            None => (None, Vec::new()),
         };
         let record = AccountRecord {
             name: account.name.clone(),
@@ -154,6 +160,7 @@ impl Vault {
             password: account.password,
             security: to_store(account.security),
             ca_file,
+            ca_pem,
             smtp: account.smtp,
             created_at: 0,
         };
@@ -238,6 +245,7 @@ impl Vault {
         let mut imap = ImapConfig::new(record.imap_host, record.imap_port);
         imap.security = to_net(record.security);
         imap.ca_file = record.ca_file.map(PathBuf::from);
+        imap.ca_pem = (!record.ca_pem.is_empty()).then_some(record.ca_pem);
         Ok(Connection {
             name: record.name,
             imap,

@@ -71,6 +71,9 @@ pub struct ImapConfig {
     pub security: Security,
     /// An extra CA certificate file (PEM) trusted in addition to the system roots.
     pub ca_file: Option<PathBuf>,
+    /// The extra CA's PEM itself, as kept in the vault; when set it is used
+    /// instead of reading `ca_file` (which then only names it in errors).
+    pub ca_pem: Option<Vec<u8>>,
     /// Timeouts and size limits.
     pub limits: Limits,
 }
@@ -83,6 +86,7 @@ impl ImapConfig {
             port,
             security: Security::Tls,
             ca_file: None,
+            ca_pem: None,
             limits: Limits::default(),
         }
     }

@@ -17,4 +17,5 @@ pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
 pub use imap::{AppendUid, IdleOutcome, ToAppend, UidInfo};
 pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, SpecialUse};
+pub use tls::check_ca_pem;
 pub use validate::validate_argument;

@@ -73,6 +73,9 @@ pub struct AccountRecord {
     pub security: AccountSecurity,
     /// An extra CA certificate file (PEM), if any.
     pub ca_file: Option<String>,
+    /// That file's certificates as they were when the account was added
+    /// (empty for accounts added before the vault kept them).
+    pub ca_pem: Vec<u8>,
     /// SMTP host and port, if the account sends.
     pub smtp: Option<(String, u16)>,
     /// When the account was added (Unix seconds).
@@ -80,7 +83,7 @@ pub struct AccountRecord {
 }
 
 const COLUMNS: &str = "name, imap_host, imap_port, username, password, security, ca_file, \
-                       smtp_host, smtp_port, created_at";
+                       smtp_host, smtp_port, created_at, ca_pem";
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<(AccountRecord, String)> {
     let security: String = row.get(5)?;
@@ -96,6 +99,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<(AccountRecord, String)> {
         ca_file: (!ca_file.is_empty()).then_some(ca_file),
         smtp: (!smtp_host.is_empty()).then(|| (smtp_host, row.get(8).unwrap_or(465))),
         created_at: row.get(9)?,
+        ca_pem: row.get(10)?,
     };
     Ok((record, security))
 }
@@ -118,7 +122,7 @@ impl Store {
         let (smtp_host, smtp_port) = account.smtp.clone().unwrap_or_else(|| (String::new(), 465));
         let inserted = self.conn().execute(
             "INSERT INTO accounts (name, imap_host, imap_port, username, password, security, \
-             ca_file, smtp_host, smtp_port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ca_file, smtp_host, smtp_port, ca_pem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (name) DO NOTHING",
             params![
                 account.name,
@@ -130,6 +134,7 @@ impl Store {
                 account.ca_file.clone().unwrap_or_default(),
                 smtp_host,
                 smtp_port,
+                account.ca_pem,
             ],
         )?;
         if inserted == 0 {
@@ -190,6 +195,7 @@ mod tests {
             password: SecretString::from("pw-canary"),
             security: AccountSecurity::StartTls,
             ca_file: Some("/tmp/ca.pem".to_owned()),
+            ca_pem: b"-----BEGIN CERTIFICATE-----".to_vec(),
             smtp: Some(("smtp.example".to_owned(), 587)),
             created_at: 0,
         }

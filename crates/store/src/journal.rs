@@ -244,7 +244,7 @@ mod tests {
             .unwrap();
         }
         let store = Store::open(&path, keys.database_key()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
         assert_eq!(store.accounts().unwrap().len(), 1);
         store
             .journal_write(&[JournalRow::planned("a", "INBOX", 1, 1, 1)])

@@ -177,12 +177,20 @@ CREATE TABLE bodies (
 CREATE INDEX bodies_by_use ON bodies (used_at);
 ";
 
+/// Migration 5: the extra CA's certificates kept in the vault when an
+/// account is added, so that editing or replacing the file later changes
+/// nothing ('' for accounts added before: they still read `ca_file`).
+const M5_ACCOUNT_CA_PEM: &str = "
+ALTER TABLE accounts ADD COLUMN ca_pem BLOB NOT NULL DEFAULT x'';
+";
+
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
     M1_VAULT_META_AND_SETTINGS,
     M2_ACCOUNTS,
     M3_SEAL_JOURNAL,
     M4_MESSAGE_INDEX,
+    M5_ACCOUNT_CA_PEM,
 ];
 
 /// The schema version this build creates and understands.

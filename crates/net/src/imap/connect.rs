@@ -77,7 +77,10 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
     // reported without touching the network.
     let tls_config = match config.security {
         Security::InsecureLoopback => None,
-        Security::Tls | Security::StartTls => Some(tls::client_config(config.ca_file.as_deref())?),
+        Security::Tls | Security::StartTls => Some(tls::client_config(
+            config.ca_file.as_deref(),
+            config.ca_pem.as_deref(),
+        )?),
     };
     let tcp = connect_any(&addrs, limits).await?;
     let budget = limits.max_response_bytes;

@@ -351,3 +351,64 @@ fn the_body_cache_keeps_the_most_recently_used_within_its_bound() {
     assert!(store.index_get(b).unwrap().is_none());
     assert!(store.cached_body(b).unwrap().is_none());
 }
+
+/// A database as the previous builds left it: migrated to `version`, with
+/// an account and (from schema 3) a journal row.
+fn database_at(
+    version: u32,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    coffer_core::VaultKeys,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.db");
+    let keys = MasterSecret::from_bytes(&mut [4; 32]).derive().unwrap();
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    crate::store::key_connection_for_tests(&conn, keys.database_key()).unwrap();
+    crate::migrations::migrate_to(&mut conn, version).unwrap();
+    conn.execute(
+        "INSERT INTO accounts (name, imap_host, username, password, ca_file) \
+         VALUES ('a', 'h', 'u', 'p', '/etc/ca.pem')",
+        [],
+    )
+    .unwrap();
+    (dir, path, keys)
+}
+
+#[test]
+fn a_schema_3_database_gains_the_index_and_keeps_its_journal() {
+    let (_d, path, keys) = database_at(3);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        crate::store::key_connection_for_tests(&conn, keys.database_key()).unwrap();
+        conn.execute(
+            "INSERT INTO seal_journal (account, folder, uid_validity, uid) VALUES ('a', 'INBOX', 1, 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, keys.database_key()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), crate::migrations::LATEST);
+    assert_eq!(store.journal_rows("a", "INBOX").unwrap().len(), 1);
+    put(
+        &store,
+        Msg {
+            subject: "after the upgrade",
+            ..Msg::default()
+        },
+    );
+    assert_eq!(uids(&store, "upgrade"), vec![1]);
+}
+
+#[test]
+fn a_schema_4_account_gains_an_empty_kept_ca() {
+    let (_d, path, keys) = database_at(4);
+    let store = Store::open(&path, keys.database_key()).unwrap();
+    let a = store.account("a").unwrap().unwrap();
+    assert_eq!(a.ca_file.as_deref(), Some("/etc/ca.pem"));
+    assert!(
+        a.ca_pem.is_empty(),
+        "accounts from before keep reading their file"
+    );
+}
