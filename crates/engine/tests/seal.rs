@@ -291,7 +291,8 @@ fn other_clients_deleting_moving_and_flagging_during_a_run_lose_nothing() {
     for i in 0..12 {
         s.put("INBOX", &eml(i, 500), &[], "01-Feb-2024 10:00:00 +0000");
     }
-    // Marked \Deleted by another client before the run: never ours to expunge.
+    // Marked \Deleted by another client before the run, never expunged: it
+    // is sealed all the same, and its copy carries the \Deleted.
     s.put(
         "INBOX",
         &eml(77, 100),
@@ -352,15 +353,25 @@ fn other_clients_deleting_moving_and_flagging_during_a_run_lose_nothing() {
     assert!(fired);
     assert!(summary.failed.is_empty(), "{summary:#?}");
     let inbox = s.contents("INBOX");
-    // The pre-marked message and the one marked during the run are still
-    // there, as they were (plaintext, \Deleted): we never expunged them.
-    for uid in [marked.uid, 12] {
-        let m = inbox
+    // The pre-marked message and the one marked during the run were sealed
+    // too: no plaintext waits on the server for another client's expunge.
+    // Their copies carry the \Deleted, so that expunge removes the copies;
+    // Coffer never expunges a copy.
+    let twelve = before.iter().find(|m| m.uid == 12).unwrap().clone();
+    for original in [&marked, &twelve] {
+        assert!(
+            !inbox.iter().any(|m| m.uid == original.uid),
+            "UID {} left",
+            original.uid
+        );
+        let copy = inbox
             .iter()
-            .find(|m| m.uid == uid)
-            .unwrap_or_else(|| panic!("UID {uid} expunged"));
-        assert!(m.flags.contains(&"\\Deleted".into()));
-        assert!(coffer_core::open(s.vault.keys(), &m.bytes).is_err());
+            .find(|c| {
+                coffer_core::open(s.vault.keys(), &c.bytes)
+                    .is_ok_and(|o| o.original == original.bytes)
+            })
+            .unwrap_or_else(|| panic!("no sealed copy of UID {}", original.uid));
+        assert!(copy.flags.contains(&"\\Deleted".into()), "{:?}", copy.flags);
     }
     // Everything else is sealed; the moved message is in Archive, where a
     // second run seals it.
@@ -369,7 +380,7 @@ fn other_clients_deleting_moving_and_flagging_during_a_run_lose_nothing() {
     let expunged = before.iter().find(|m| m.uid == 11).unwrap();
     let mut originals_left = 0;
     for m in &before {
-        if m.uid == 11 || m.uid == 12 || m.uid == marked.uid {
+        if m.uid == 11 {
             continue;
         }
         let in_archive = archive.iter().any(|a| a.bytes == m.bytes);
@@ -481,7 +492,7 @@ fn without_uidplus_copies_are_made_and_originals_kept() {
 }
 
 #[test]
-fn oversized_messages_are_skipped_and_forgeries_are_not_ours() {
+fn oversized_messages_are_skipped_and_forgeries_are_sealed_as_they_are() {
     let s = Setup::new();
     s.put("INBOX", &eml(1, 300), &[], "01-Feb-2024 10:00:00 +0000");
     s.put("INBOX", &eml(2, 200_000), &[], "01-Feb-2024 10:00:00 +0000");
@@ -506,17 +517,26 @@ fn oversized_messages_are_skipped_and_forgeries_are_not_ours() {
         },
         |_| {},
     );
-    assert_eq!(summary.sealed, 1, "{summary:#?}");
+    // The forgery is no seal of this vault: it is sealed like any other
+    // message, its bytes kept exactly inside the genuine seal.
+    assert_eq!(summary.sealed, 2, "{summary:#?}");
     assert_eq!(summary.already_sealed, 0);
     assert_eq!(summary.skipped.len(), 1);
     assert!(summary.skipped[0].reason.contains("size limit"));
     assert_eq!(summary.not_ours.len(), 1);
     assert!(summary.not_ours[0].reason.contains("forged"));
-    assert_eq!(summary.outcome(), Outcome::Incomplete);
+    assert_eq!(summary.outcome(), Outcome::Incomplete, "the oversized one");
     let now = s.contents("INBOX");
     assert!(
-        now.iter().any(|m| m.bytes == forged),
-        "the forgery was deleted"
+        !now.iter().any(|m| m.bytes == forged),
+        "the forgery is gone"
+    );
+    assert!(
+        now.iter()
+            .any(|m| coffer_core::open(s.vault.keys(), &m.bytes)
+                .is_ok_and(|o| o.authenticity == coffer_core::Authenticity::Verified
+                    && o.original == forged)),
+        "the forgery is inside a genuine seal"
     );
     assert!(
         now.iter().any(|m| m.bytes == eml(2, 200_000)),

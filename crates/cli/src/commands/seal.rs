@@ -130,7 +130,7 @@ fn report(summary: &SealSummary, json: bool) -> anyhow::Result<()> {
     }
     for n in &summary.not_ours {
         warn!(
-            "coffer: NOT sealed by this vault: {:?} UID {}: {}",
+            "coffer: not a seal of this vault, sealed like any other message: {:?} UID {}: {}",
             n.folder, n.uid, n.reason
         );
     }

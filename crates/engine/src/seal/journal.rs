@@ -17,6 +17,11 @@ impl<'a> Journal<'a> {
         }
     }
 
+    /// The account whose journal this is.
+    pub(super) fn account(&self) -> &str {
+        &self.account
+    }
+
     /// The database the journal lives in.
     pub(super) fn store(&self) -> &'a Store {
         self.store

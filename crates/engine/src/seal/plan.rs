@@ -97,20 +97,29 @@ pub(super) async fn plan_folder(
         .into_iter()
         .collect();
     let rows = journal.rows(folder)?;
-    let seals: Vec<u32> = messages
+    // The header search only says which messages to examine: a message it
+    // misses is sealed, one it names is left alone only if it opens as this
+    // vault's verified seal.
+    let seals: Vec<&UidInfo> = messages
         .iter()
-        .map(|m| m.uid)
-        .filter(|u| seal_uids.contains(u))
+        .filter(|m| seal_uids.contains(&m.uid))
         .collect();
-    let existing = recognise_seals(session, keys, folder, validity, &rows, &seals, summary).await?;
+    let ctx = PlanContext {
+        keys,
+        store: journal.store(),
+        account: journal.account(),
+        folder,
+    };
+    let existing = recognise_seals(session, &ctx, validity, &rows, &seals, summary).await?;
     summary.folder(folder).already_sealed = existing.values().map(|v| v.len() as u64).sum();
+    let ours: HashSet<u32> = existing.values().flatten().copied().collect();
 
     let by_uid: HashMap<u32, &JournalRow> = rows
         .iter()
         .filter(|r| r.uid_validity == validity)
         .map(|r| (r.uid, r))
         .collect();
-    let plaintext = messages.iter().filter(|m| !seal_uids.contains(&m.uid));
+    let plaintext = messages.iter().filter(|m| !ours.contains(&m.uid));
     let items = choose_originals(folder, plaintext, &by_uid, options, summary);
     summary.folder(folder).planned = items.len() as u64;
     if options.dry_run {
@@ -138,22 +147,35 @@ pub(super) async fn plan_folder(
     })
 }
 
+/// What recognising seals needs besides the session.
+struct PlanContext<'a> {
+    keys: &'a VaultKeys,
+    store: &'a coffer_store::Store,
+    account: &'a str,
+    folder: &'a str,
+}
+
 /// This vault's seals among `seals` (UIDs carrying the marker header), by
-/// seal id. A copy the journal recorded as appended and verified is trusted
-/// from its head; any other is downloaded and opened. Malformed, foreign and
-/// forged seals are reported as not ours.
+/// seal id: the only messages sealing leaves alone. A copy the journal
+/// recorded as appended and verified, or a seal the index holds as genuine
+/// at that UID, is trusted from its head; any other is downloaded and opened
+/// once, and a genuine one is indexed (so later passes trust it without a
+/// download). Whatever does not open as this vault's verified seal —
+/// malformed, forged to the public key, another vault's — is noted in
+/// `not_ours` and sealed like any other message: looking like a seal keeps
+/// nothing out of sealing.
 async fn recognise_seals(
     session: &mut ImapSession,
-    keys: &VaultKeys,
-    folder: &str,
+    ctx: &PlanContext<'_>,
     validity: u32,
     rows: &[JournalRow],
-    seals: &[u32],
+    seals: &[&UidInfo],
     summary: &mut SealSummary,
 ) -> anyhow::Result<HashMap<SealId, Vec<u32>>> {
-    // Copies this vault appended and verified byte for byte: trusted
-    // without downloading them again.
-    let trusted: HashMap<u32, SealId> = rows
+    let folder = ctx.folder;
+    // Copies this vault appended and verified byte for byte, and seals it
+    // opened and indexed before: trusted without downloading them again.
+    let mut trusted: HashMap<u32, SealId> = rows
         .iter()
         .filter(|r| {
             r.appended_uid_validity == validity
@@ -164,20 +186,26 @@ async fn recognise_seals(
         })
         .filter_map(|r| Some((r.appended_uid, r.seal_id?)))
         .collect();
+    for row in ctx.store.index_rows_of(ctx.account, folder)? {
+        if row.uid_validity == validity
+            && let Some(id) = SealId::parse_hex(&row.seal_id)
+        {
+            trusted.entry(row.uid).or_insert(id);
+        }
+    }
+    let flags: HashMap<u32, &Vec<String>> = seals.iter().map(|m| (m.uid, &m.flags)).collect();
+    let uids: Vec<u32> = seals.iter().map(|m| m.uid).collect();
     let mut existing: HashMap<SealId, Vec<u32>> = HashMap::new();
     let heads = session
-        .fetch_heads(seals, HEAD_BYTES)
+        .fetch_heads(&uids, HEAD_BYTES)
         .await
         .with_context(|| format!("reading sealed messages' heads in {folder:?}"))?;
     for head in heads {
+        summary.bytes_downloaded += head.head.len() as u64;
         let id = match coffer_core::inspect_head(&head.head, head.size) {
             Ok(info) => info.seal_id,
             Err(e) => {
-                summary.not_ours(
-                    folder,
-                    head.uid,
-                    format!("a malformed seal ({e}); left in place"),
-                );
+                summary.not_ours(folder, head.uid, format!("a malformed seal ({e})"));
                 continue;
             }
         };
@@ -185,43 +213,67 @@ async fn recognise_seals(
             existing.entry(id).or_default().push(head.uid);
             continue;
         }
-        // Not in the journal (another device, a recovered vault, or a
-        // forgery): open it to know.
+        // Not in the journal or the index (another device, a recovered
+        // vault, or a forgery): open it to know.
         let Some(whole) = session.uid_fetch_one(head.uid).await? else {
             continue;
         };
-        match coffer_core::open(keys, &whole.body) {
-            Ok(o) if o.authenticity == Authenticity::Verified => {
-                existing.entry(id).or_default().push(head.uid)
+        summary.bytes_downloaded += whole.body.len() as u64;
+        summary.seals_opened += 1;
+        match coffer_core::open(ctx.keys, &whole.body) {
+            Ok(o) if o.authenticity == Authenticity::Verified && o.manifest.seal_id == id => {
+                crate::index::record(
+                    ctx.store,
+                    &crate::index::SealedOriginal {
+                        place: coffer_store::CopyPlace {
+                            account: ctx.account.to_owned(),
+                            folder: folder.to_owned(),
+                            uid_validity: validity,
+                            uid: head.uid,
+                        },
+                        seal_id: id,
+                        sealed_folder: &o.manifest.folder,
+                        flags: flags
+                            .get(&head.uid)
+                            .map(|f| (*f).clone())
+                            .unwrap_or_default(),
+                        internaldate: o.manifest.internaldate.unix_seconds(),
+                        original: &o.original,
+                    },
+                );
+                existing.entry(id).or_default().push(head.uid);
             }
             Ok(_) => summary.not_ours(
                 folder,
                 head.uid,
                 "a forged seal: it opens, but its manifest MAC does not verify with this \
-                 vault's keys, so anyone with the public key could have made it; left in place",
+                 vault's keys, so anyone with the public key could have made it",
             ),
             Err(e) => summary.not_ours(
                 folder,
                 head.uid,
-                format!("a seal this vault cannot open ({e}); left in place"),
+                format!("a seal this vault cannot open ({e})"),
             ),
         }
     }
     Ok(existing)
 }
 
-/// The plaintext originals to seal, in UID order: those over the size
-/// limit and those another client marked `\Deleted` are skipped; one this
+/// The originals to seal, in UID order: everything that is not this
+/// vault's verified seal, but those over the size limit (skipped, with the
+/// reason). An original another client marked `\Deleted` is sealed too: its
+/// copy carries the `\Deleted`, so that client's expunge removes the copy
+/// later, and plaintext does not wait on the server meanwhile. One this
 /// vault marked `\Deleted` after verifying its copy is resumed.
 fn choose_originals<'m>(
     folder: &str,
-    plaintext: impl Iterator<Item = &'m UidInfo>,
+    originals: impl Iterator<Item = &'m UidInfo>,
     by_uid: &HashMap<u32, &JournalRow>,
     options: &SealOptions,
     summary: &mut SealSummary,
 ) -> Vec<Item> {
     let mut items = Vec::new();
-    for m in plaintext {
+    for m in originals {
         let size = u64::from(m.size);
         let row = by_uid.get(&m.uid);
         let deleted = m.flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted"));
@@ -235,13 +287,6 @@ fn choose_originals<'m>(
                     "larger than the size limit ({size} > {} bytes); left as it is",
                     options.max_message_bytes
                 ),
-            );
-        } else if deleted && !resume {
-            summary.skip(
-                folder,
-                m.uid,
-                size,
-                "marked \\Deleted by another client; left for that client to expunge",
             );
         } else {
             let prior_seal_id = row

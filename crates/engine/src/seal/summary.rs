@@ -18,7 +18,8 @@ pub struct Skipped {
 }
 
 /// A sealed-looking message this vault did not make (or cannot verify):
-/// never counted as sealed, never deleted.
+/// never counted as sealed, and sealed like any other message (its bytes
+/// kept exactly inside this vault's seal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotOurs {
     /// Its folder.
@@ -70,7 +71,7 @@ pub struct FolderSummary {
     pub vanished: u64,
     /// Messages left unsealed on purpose.
     pub skipped: u64,
-    /// Sealed-looking messages this vault did not make.
+    /// Sealed-looking messages this vault did not make (sealed as they are).
     pub not_ours: u64,
     /// Messages that failed.
     pub failed: u64,
@@ -97,13 +98,18 @@ pub struct SealSummary {
     pub vanished: u64,
     /// Bytes of originals sealed.
     pub bytes_sealed: u64,
+    /// Seals found on the server that were downloaded and opened to know
+    /// whose they are (each only once: a genuine one is indexed).
+    pub seals_opened: u64,
+    /// Bytes read to recognise seals: heads, and the seals opened.
+    pub bytes_downloaded: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
     /// Dry run: what would be sealed.
     pub would_seal: Vec<WouldSeal>,
     /// Messages left unsealed on purpose, with reasons.
     pub skipped: Vec<Skipped>,
-    /// Sealed-looking messages this vault did not make.
+    /// Sealed-looking messages this vault did not make (sealed as they are).
     pub not_ours: Vec<NotOurs>,
     /// Errors.
     pub failed: Vec<Failed>,
@@ -218,7 +224,6 @@ impl SealSummary {
             Outcome::FolderChanged
         } else if self.kept_originals > 0
             || !self.skipped.is_empty()
-            || !self.not_ours.is_empty()
             || (!self.uidplus && !self.dry_run && !self.would_seal.is_empty())
         {
             Outcome::Incomplete

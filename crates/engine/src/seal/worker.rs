@@ -305,22 +305,6 @@ impl BatchRun<'_, '_> {
                 self.settled.insert(item.uid);
                 continue;
             };
-            if !item.resume && has_flag(&original.flags, "\\Deleted") {
-                set(
-                    &mut row,
-                    JournalState::Abandoned,
-                    "marked \\Deleted by another client",
-                );
-                abandoned.push(row);
-                shared.summary.borrow_mut().skip(
-                    name,
-                    item.uid,
-                    item.size,
-                    "marked \\Deleted by another client during the run; left for that client",
-                );
-                self.settled.insert(item.uid);
-                continue;
-            }
             let sha256: [u8; 32] = Sha256::digest(&original.body).into();
             row.seal_id = Some(coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256));
             row.original_sha256 = Some(sha256);
@@ -689,9 +673,18 @@ struct Sealed {
 fn seal_copy(shared: &Shared<'_>, folder: &FolderPlan, w: &Work<'_>) -> Option<Sealed> {
     let message = &w.original;
     let name = folder.name.as_str();
-    // An original another client marked \\Deleted never gets here; a resumed
-    // one carries the \\Deleted this vault set.
-    let flags = kept_flags(&message.flags);
+    // A resumed original carries the \\Deleted this vault set: not the
+    // copy's. One another client marked \\Deleted passes it on to its copy,
+    // so that client's expunge removes the copy (never Coffer).
+    let flags = match w.item.resume {
+        true => kept_flags(&message.flags),
+        false => message
+            .flags
+            .iter()
+            .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
+            .cloned()
+            .collect(),
+    };
     let skip = |reason: String| {
         shared
             .summary
@@ -785,8 +778,4 @@ async fn append_sealed(
         });
     }
     Ok(())
-}
-
-fn has_flag(flags: &[String], flag: &str) -> bool {
-    flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
 }
