@@ -84,6 +84,11 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// What this account's seal ids are keyed to: its login `user@host`.
+    pub(crate) fn scope(&self) -> coffer_core::seal::AccountScope {
+        coffer_core::seal::AccountScope::new(&self.user, &self.imap.host)
+    }
+
     /// Logs in once.
     pub(crate) async fn connect(&self) -> anyhow::Result<ImapSession> {
         ImapSession::connect(&self.imap, &self.user, &self.password)

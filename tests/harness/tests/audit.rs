@@ -167,7 +167,7 @@ async fn plaintext_pgp_and_a_truncated_seal_are_each_reported() -> anyhow::Resul
     );
     for f in &report.findings {
         assert_eq!(f.uid, 6, "planted after five sealed messages: {f:?}");
-        assert_eq!(f.sha256.len(), 64);
+        assert_eq!(f.keyed_hash.len(), 64);
     }
     // The report names no subject and no sender.
     let json = serde_json::to_string(&report)?;
@@ -244,5 +244,23 @@ async fn an_unknown_folder_is_an_error() -> anyhow::Result<()> {
     opts.folders = vec!["Nope".to_owned()];
     let err = audit(opts, |_| {}).await.expect_err("unknown folder");
     assert!(err.to_string().contains("does not exist"), "{err}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn finding_hashes_are_keyed_per_report_and_confirm_no_guess() -> anyhow::Result<()> {
+    let server = MailServer::start()?;
+    let plain = original(7, 300);
+    server.deliver(USER, "INBOX", &plain)?;
+    let stored = server.mailbox_contents(USER, "INBOX")?.remove(0).bytes;
+    let (a, b) = (run(&server, None).await?, run(&server, None).await?);
+    let (ha, hb) = (&a.findings[0].keyed_hash, &b.findings[0].keyed_hash);
+    assert_eq!(ha.len(), 64);
+    assert_ne!(ha, hb, "each report draws its own key");
+    // Whoever guesses the message cannot check the guess against a report.
+    use sha2::Digest as _;
+    let guess = coffer_core::hex(&sha2::Sha256::digest(&stored));
+    assert_ne!(ha, &guess);
+    assert!(!serde_json::to_string(&a)?.contains(&guess));
     Ok(())
 }

@@ -124,7 +124,7 @@ export interface Finding {
   size: number;
   kind: string;
   detail: string;
-  sha256: string;
+  keyed_hash: string;
   hash_covers_whole_message: boolean;
 }
 

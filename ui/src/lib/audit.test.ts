@@ -20,7 +20,7 @@ describe("parseServer", () => {
 
 function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditReport {
   return {
-    format: "coffer-audit/1",
+    format: "coffer-audit/2",
     coffer_version: "0.1.0",
     scanned_at: "2026-01-01T00:00:00Z",
     server: { host: "h", port: 993, security: "tls", certificate_sha256: null, user: "u" },
@@ -28,7 +28,7 @@ function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditRep
     folders: [],
     findings: Array.from({ length: findings }, (_, i) => ({
       folder: "INBOX", uid: i, internaldate: "", size: 1, kind: "plaintext", detail: "",
-      sha256: "", hash_covers_whole_message: true,
+      keyed_hash: "", hash_covers_whole_message: true,
     })),
     visible_metadata: {
       header_names: [], size_buckets: {}, earliest_date: null, latest_date: null,

@@ -4,14 +4,14 @@ import Audit from "./Audit.svelte";
 import type { AuditReport, AuditRequest } from "../lib/api";
 
 const report: AuditReport = {
-  format: "coffer-audit/1",
+  format: "coffer-audit/2",
   coffer_version: "0.1.0",
   scanned_at: "2026-01-01T00:00:00Z",
   server: { host: "127.0.0.1", port: 993, security: "tls", certificate_sha256: "AB:CD", user: "alice" },
   totals: { total: 4, sealed: 3, plaintext: 1, other_encryption: 0, malformed_seal: 0 },
   folders: [{ name: "INBOX", uid_validity: 1, counts: { total: 4, sealed: 3, plaintext: 1, other_encryption: 0, malformed_seal: 0 } }],
   findings: [{ folder: "INBOX", uid: 4, internaldate: "2024-02-01T09:00:00Z", size: 2048, kind: "plaintext",
-    detail: "readable by the provider", sha256: "00", hash_covers_whole_message: true }],
+    detail: "readable by the provider", keyed_hash: "00", hash_covers_whole_message: true }],
   visible_metadata: { header_names: ["From", "X-Coffer-Seal"], size_buckets: { "8192": 3 },
     earliest_date: null, latest_date: null, recipient_counts: { "1": 3 }, flags: {} },
   verification: null,

@@ -58,6 +58,50 @@ impl SealId {
     pub(crate) fn compute(key: &MacKey, original_sha256: &[u8; 32]) -> Self {
         Self(hmac(key, &[original_sha256]))
     }
+
+    /// The seal id keyed to one account of the vault (FORMAT.md §2.5).
+    pub(crate) fn compute_in(
+        key: &MacKey,
+        account: &AccountScope,
+        original_sha256: &[u8; 32],
+    ) -> Self {
+        Self(hmac(
+            key,
+            &[
+                ACCOUNT_SEAL_ID_LABEL,
+                account.as_str().as_bytes(),
+                b"\0",
+                original_sha256,
+            ],
+        ))
+    }
+}
+
+/// Domain separation of account-keyed seal ids from the vault-wide form
+/// (whose HMAC input is the 32-byte digest alone).
+const ACCOUNT_SEAL_ID_LABEL: &[u8] = b"coffer/v1/seal-id/account\0";
+
+/// The account a seal id is keyed to: its login `user@host`, trimmed and in
+/// lower case, so that a recovered device that names the account
+/// differently still recognises its seals, and the same message in two
+/// accounts of one vault gets two ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountScope(String);
+
+impl AccountScope {
+    /// The scope of the login `user` on `host`.
+    pub fn new(user: &str, host: &str) -> Self {
+        Self(format!(
+            "{}@{}",
+            user.trim().to_lowercase(),
+            host.trim().trim_end_matches('.').to_lowercase()
+        ))
+    }
+
+    /// `user@host`, normalised.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for SealId {

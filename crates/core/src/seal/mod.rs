@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use date::InternalDate;
-pub use manifest::{Manifest, SealId, manifest_folder};
+pub use manifest::{AccountScope, Manifest, SealId, manifest_folder};
 
 use crate::keys::VaultKeys;
 
@@ -141,8 +141,30 @@ pub fn seal_id_of_sha256(keys: &VaultKeys, original_sha256: &[u8; 32]) -> SealId
     SealId::compute(keys.seal_id_key(), original_sha256)
 }
 
-/// Seals an original message for this vault's recipients. The RNG supplies
-/// the outer Message-ID; age draws its file key from the OS.
+/// The seal id of an original in `account` of this vault: what the engine
+/// writes, and searches for with `UID SEARCH HEADER X-Coffer-Seal-Id`.
+pub fn seal_id_in(keys: &VaultKeys, account: &AccountScope, original_sha256: &[u8; 32]) -> SealId {
+    SealId::compute_in(keys.seal_id_key(), account, original_sha256)
+}
+
+/// Seals an original of `account` for this vault's recipients, with the
+/// account-keyed seal id (what the engine writes). The RNG supplies the
+/// outer Message-ID; age draws its file key from the OS.
+pub fn seal_in<R: RngCore + CryptoRng>(
+    keys: &VaultKeys,
+    account: &AccountScope,
+    input: &SealInput<'_>,
+    rng: &mut R,
+) -> Result<Vec<u8>, SealError> {
+    let digest: [u8; 32] = Sha256::digest(input.original).into();
+    let manifest = manifest_for(seal_id_in(keys, account, &digest), digest, input)?;
+    let mac = manifest::manifest_mac(keys.seal_auth_key(), &manifest.encode())?;
+    assemble(&keys.recipients(), &manifest, &mac, input.original, rng)
+}
+
+/// Seals an original with the vault-wide seal id of format v1's first
+/// version (still read, and used by tests and tools that have no account).
+/// The RNG supplies the outer Message-ID; age draws its file key from the OS.
 pub fn seal<R: RngCore + CryptoRng>(
     keys: &VaultKeys,
     input: &SealInput<'_>,
@@ -176,8 +198,16 @@ fn assemble<R: RngCore + CryptoRng>(
 
 fn build_manifest(keys: &VaultKeys, input: &SealInput<'_>) -> Result<Manifest, SealError> {
     let digest: [u8; 32] = Sha256::digest(input.original).into();
+    manifest_for(SealId::compute(keys.seal_id_key(), &digest), digest, input)
+}
+
+fn manifest_for(
+    seal_id: SealId,
+    digest: [u8; 32],
+    input: &SealInput<'_>,
+) -> Result<Manifest, SealError> {
     Manifest::for_original(
-        SealId::compute(keys.seal_id_key(), &digest),
+        seal_id,
         digest,
         input.original.len() as u64,
         input.folder,
@@ -215,17 +245,15 @@ fn encrypt(
 
 /// Opens a sealed message with the vault's keys: decrypts, checks structure
 /// and hash, and reports [`Authenticity::Verified`] only when the manifest
-/// MAC and the seal id match this vault's keys.
+/// MAC matches this vault's keys. The MAC covers the manifest, seal id
+/// included, so the id is not derived again: it may be the vault-wide form
+/// or keyed to any account of the vault (a seal another client copied
+/// between two accounts stays genuine).
 pub fn open(keys: &VaultKeys, sealed: &[u8]) -> Result<Opened, SealError> {
     let (mut opened, mac) = decrypt_and_check(keys.identity(), sealed)?;
     let expected_mac = manifest::manifest_mac(keys.seal_auth_key(), &opened.manifest.encode())?;
-    let expected_id = SealId::compute(keys.seal_id_key(), &opened.manifest.original_sha256);
     let mac_ok: bool = expected_mac.ct_eq(&mac).into();
-    let id_ok: bool = expected_id
-        .as_bytes()
-        .ct_eq(opened.manifest.seal_id.as_bytes())
-        .into();
-    opened.authenticity = if mac_ok && id_ok {
+    opened.authenticity = if mac_ok {
         Authenticity::Verified
     } else {
         Authenticity::Unverified
@@ -486,6 +514,35 @@ mod tests {
         let digest = Sha256::digest(MAIL);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert!(!sealed.windows(hex.len()).any(|w| w == hex.as_bytes()));
+    }
+
+    #[test]
+    fn account_keyed_seal_ids_differ_per_account_and_still_verify() {
+        let k = keys(1);
+        let f = flags();
+        let digest: [u8; 32] = Sha256::digest(MAIL).into();
+        let alice = AccountScope::new(" Alice ", "IMAP.Example.ORG.");
+        assert_eq!(alice.as_str(), "alice@imap.example.org");
+        let bob = AccountScope::new("bob", "imap.example.org");
+        let (a, b) = (
+            seal_id_in(&k, &alice, &digest),
+            seal_id_in(&k, &bob, &digest),
+        );
+        assert_ne!(a, b, "one message in two accounts: two ids");
+        assert_ne!(a, seal_id(&k, MAIL), "not the vault-wide form");
+        assert_eq!(
+            a,
+            seal_id_in(&k, &AccountScope::new("alice", "imap.example.org"), &digest)
+        );
+        let sealed = seal_in(&k, &alice, &input(MAIL, &f), &mut StdRng::seed_from_u64(3)).unwrap();
+        assert_eq!(inspect(&sealed).unwrap().seal_id, a);
+        let opened = open(&k, &sealed).unwrap();
+        assert_eq!(opened.authenticity, Authenticity::Verified);
+        // The vault-wide form of older seals still verifies.
+        let old = seal(&k, &input(MAIL, &f), &mut StdRng::seed_from_u64(4)).unwrap();
+        assert_eq!(open(&k, &old).unwrap().authenticity, Authenticity::Verified);
+        // Another vault's keys do not.
+        assert!(open(&keys(2), &sealed).is_err());
     }
 
     #[test]

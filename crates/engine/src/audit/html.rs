@@ -99,7 +99,7 @@ pub fn render_html(report: &AuditReport) -> String {
                 f.size,
                 esc(&f.kind),
                 esc(&f.detail),
-                esc(&f.sha256),
+                esc(&f.keyed_hash),
                 if f.hash_covers_whole_message {
                     ""
                 } else {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 /// Report format identifier, bumped when fields change meaning.
-pub const REPORT_FORMAT: &str = "coffer-audit/1";
+pub const REPORT_FORMAT: &str = "coffer-audit/2";
 
 /// How many messages fell in each class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -69,10 +69,12 @@ pub struct Finding {
     pub kind: String,
     /// Why: the tool, or what is wrong with the seal.
     pub detail: String,
-    /// SHA-256 (hex) of the bytes read: the whole message when
-    /// `hash_covers_whole_message`, else its first bytes.
-    pub sha256: String,
-    /// Whether `sha256` covers the whole message.
+    /// HMAC-SHA256 (hex) of the bytes read (the whole message when
+    /// `hash_covers_whole_message`, else its first bytes), under a random
+    /// key drawn for this report and not kept: equal hashes within one
+    /// report are equal bytes, and no hash can confirm a guessed message.
+    pub keyed_hash: String,
+    /// Whether `keyed_hash` covers the whole message.
     pub hash_covers_whole_message: bool,
 }
 

@@ -113,6 +113,7 @@ pub async fn audit(
                 &mut session,
                 keys,
                 std::mem::take(&mut scan.sealed),
+                &scan.key,
                 opts.sample,
                 &mut scan.findings,
                 &mut progress,
@@ -182,6 +183,36 @@ struct Scan {
     sealed: Vec<ToVerify>,
     /// Messages classified.
     done: u64,
+    /// This report's key for the findings' hashes.
+    key: ReportKey,
+}
+
+/// The key a report's findings are hashed under: random, drawn for one
+/// report and never kept, so a hash cannot confirm a guessed message.
+struct ReportKey(secrecy::SecretBox<[u8; 32]>);
+
+impl Default for ReportKey {
+    fn default() -> Self {
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        Self(secrecy::SecretBox::new(Box::new(key)))
+    }
+}
+
+impl ReportKey {
+    /// HMAC-SHA256 of `bytes` under this key, in hex.
+    fn hash(&self, bytes: &[u8]) -> String {
+        use hmac::Mac as _;
+        use secrecy::ExposeSecret as _;
+        // HMAC takes keys of any length: new_from_slice cannot fail here.
+        match hmac::Hmac::<Sha256>::new_from_slice(self.0.expose_secret()) {
+            Ok(mut mac) => {
+                mac.update(bytes);
+                hex(&mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
+        }
+    }
 }
 
 impl Scan {
@@ -263,7 +294,7 @@ impl Scan {
             size: m.size,
             kind: verdict.kind().to_owned(),
             detail,
-            sha256: hex(&Sha256::digest(&m.head)),
+            keyed_hash: self.key.hash(&m.head),
             hash_covers_whole_message: m.head.len() as u64 >= m.size,
         });
     }
@@ -274,6 +305,7 @@ async fn verify(
     session: &mut ImapSession,
     keys: &VaultKeys,
     mut sealed: Vec<ToVerify>,
+    key: &ReportKey,
     sample: Option<usize>,
     findings: &mut Vec<Finding>,
     progress: &mut impl FnMut(AuditProgress),
@@ -323,7 +355,7 @@ async fn verify(
                 size: item.size,
                 kind: kind.to_owned(),
                 detail,
-                sha256: hex(&Sha256::digest(&message)),
+                keyed_hash: key.hash(&message),
                 hash_covers_whole_message: true,
             });
         }

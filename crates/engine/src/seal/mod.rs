@@ -141,6 +141,7 @@ impl Vault {
                 keys: self.keys(),
                 journal,
                 conn,
+                scope: conn.scope(),
                 uidplus,
                 queue: RefCell::new(queue),
                 summary: RefCell::new(&mut summary),

@@ -32,6 +32,8 @@ pub(super) struct Shared<'a> {
     pub(super) keys: &'a VaultKeys,
     pub(super) journal: Journal<'a>,
     pub(super) conn: &'a Connection,
+    /// The account seal ids are keyed to.
+    pub(super) scope: coffer_core::seal::AccountScope,
     pub(super) uidplus: bool,
     pub(super) queue: RefCell<VecDeque<Batch>>,
     pub(super) summary: RefCell<&'a mut SealSummary>,
@@ -58,6 +60,9 @@ struct Work<'b> {
     item: &'b Item,
     row: JournalRow,
     sha256: [u8; 32],
+    /// The seal id older versions gave this original (vault-wide, before
+    /// ids were keyed per account): a copy with it is as good.
+    legacy_id: SealId,
     /// The original as fetched (kept until its copy is indexed).
     original: FetchedMessage,
     /// Where its sealed copy is, once appended (or found).
@@ -306,13 +311,18 @@ impl BatchRun<'_, '_> {
                 continue;
             };
             let sha256: [u8; 32] = Sha256::digest(&original.body).into();
-            row.seal_id = Some(coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256));
+            row.seal_id = Some(coffer_core::seal::seal_id_in(
+                shared.keys,
+                &shared.scope,
+                &sha256,
+            ));
             row.original_sha256 = Some(sha256);
             row.original_size = original.body.len() as u64;
             work.push(Work {
                 item,
                 row,
                 sha256,
+                legacy_id: coffer_core::seal::seal_id_of_sha256(shared.keys, &sha256),
                 original,
                 copy: None,
                 copy_flags: Vec::new(),
@@ -339,7 +349,12 @@ impl BatchRun<'_, '_> {
     ) -> anyhow::Result<()> {
         let mut pending: Vec<(usize, Sealed)> = Vec::new();
         for (i, w) in work.iter_mut().enumerate() {
-            let existing = match w.row.seal_id.and_then(|id| self.folder.claim(&id)) {
+            let claimed = w
+                .row
+                .seal_id
+                .and_then(|id| self.folder.claim(&id))
+                .or_else(|| self.folder.claim(&w.legacy_id));
+            let existing = match claimed {
                 Some(uid) => Some(uid),
                 None => find_copy(session, self.folder, w).await?,
             };
@@ -650,7 +665,7 @@ async fn find_copy(
     let Some(prior) = w.item.prior_seal_id else {
         return Ok(None);
     };
-    if Some(prior) != w.row.seal_id {
+    if Some(prior) != w.row.seal_id && prior != w.legacy_id {
         return Ok(None);
     }
     let found = session
@@ -703,7 +718,7 @@ fn seal_copy(shared: &Shared<'_>, folder: &FolderPlan, w: &Work<'_>) -> Option<S
         internaldate,
         original: &message.body,
     };
-    match coffer_core::seal(shared.keys, &input, &mut rand::rngs::OsRng) {
+    match coffer_core::seal::seal_in(shared.keys, &shared.scope, &input, &mut rand::rngs::OsRng) {
         Ok(bytes) => Some(Sealed {
             flags,
             internaldate: message.internaldate,
