@@ -651,3 +651,81 @@ fn moved_and_wrapped_seals_are_marked_as_such() {
             .is_empty()
     );
 }
+
+#[test]
+fn an_interrupted_rebuild_resumes_where_it_stopped() {
+    use coffer_harness::proxy::FaultProxy;
+
+    let server = MailServer::start().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
+    let dev = Device {
+        dir: tmp.path().join("v"),
+        pass: tmp.path().join("pass"),
+    };
+    let vault = coffer_engine::Vault::create(
+        &dev.dir,
+        &coffer_engine::SecretString::from("pass".to_owned()),
+        coffer_engine::KdfPolicy::weak_for_tests(),
+    )
+    .unwrap()
+    .0;
+    // 300 seals made elsewhere (another device of this vault), 4 KiB each.
+    let corpus: Vec<coffer_harness::corpus::CorpusMessage> =
+        coffer_harness::corpus::generate(300, 300 * 4096, 7)
+            .into_iter()
+            .map(|mut m| {
+                m.bytes = coffer_core::seal(
+                    vault.keys(),
+                    &coffer_core::SealInput {
+                        folder: "INBOX",
+                        flags: &[],
+                        internaldate: coffer_core::InternalDate::new(m.internaldate, 0).unwrap(),
+                        original: &m.bytes,
+                    },
+                    &mut rand::rngs::OsRng,
+                )
+                .unwrap();
+                m
+            })
+            .collect();
+    drop(vault);
+    let total: u64 = corpus.iter().map(|m| m.bytes.len() as u64).sum();
+    server.load_inbox(USER, &corpus).unwrap();
+    // The account goes through a proxy that cuts the connection midway.
+    let proxy = FaultProxy::start(server.imaps_port()).unwrap();
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
+    let imap = format!("127.0.0.1:{}", proxy.port());
+    let ca = server.ca_file();
+    dev.ok(&[
+        "account",
+        "add",
+        "mail",
+        "--imap",
+        &imap,
+        "--user",
+        USER,
+        "--password-file",
+        s(&pw),
+        "--ca-file",
+        s(&ca),
+    ]);
+    // Cut somewhere in the middle of the downloads.
+    proxy.cut_after(total / 2);
+    let cut = dev.coffer(&["rebuild", "--json"]);
+    assert_eq!(code(&cut), 2, "the cut is a network error: {}", text(&cut));
+    assert!(text(&cut).contains("[network]"), "{}", text(&cut));
+    let indexed_before = dev.json(&["search", "--json", "--limit", "1000", "NOT zzzz"]);
+    let n = indexed_before.as_array().unwrap().len();
+    assert!(n > 0 && n < 300, "some were indexed before the cut: {n}: {}", text(&cut));
+    proxy.unlimited();
+    let resumed = dev.json(&["rebuild", "--json"]);
+    assert_eq!(
+        resumed["indexed"].as_u64().unwrap() as usize,
+        300 - n,
+        "{resumed:#}"
+    );
+    let all = dev.json(&["search", "--json", "--limit", "1000", "NOT zzzz"]);
+    assert_eq!(all.as_array().unwrap().len(), 300);
+}
