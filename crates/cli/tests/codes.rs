@@ -1,9 +1,11 @@
 //! Each error code of `docs/CLI.md`, pinned to a case of the `coffer` command
 //! that produces it: the code printed on stderr and the exit status derived
-//! from it. Codes only a running job can produce (`account_busy`,
-//! `folder_changed`, `failed`) are pinned by the watch and engine tests;
-//! `cancelled` needs a terminal; `server` and `internal` have no case a real
-//! server produces on demand (their mapping has unit tests in the engine).
+//! from it. Elsewhere: `account_busy` (tests/watch.rs, a second run while
+//! `watch` holds the account), `folder_changed` (the engine's test of a
+//! folder recreated mid-run), `network` after a cut (tests/read.rs), `failed`
+//! (the engine's summary tests). `cancelled` needs a terminal; `server` and
+//! `internal` have no case a real server produces on demand: their mapping is
+//! unit-tested in crates/engine/src/error.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -246,4 +248,32 @@ fn the_extra_ca_is_kept_in_the_vault_when_the_account_is_added() {
     let out = c.run("pass", &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_code(&out, "certificate_untrusted", 2);
     assert!(text(&out).contains("no PEM certificate"), "{}", text(&out));
+}
+
+#[test]
+fn a_server_without_starttls_is_capability_missing() {
+    let server = MailServer::builder().without_tls().start().unwrap();
+    let c = Case::new();
+    c.init();
+    let imap = format!("{}:{}", server.host(), server.imap_port());
+    let pw = c.path("imap-pw");
+    let out = c.run(
+        "pass",
+        &[
+            "account",
+            "add",
+            "plain",
+            "--imap",
+            &imap,
+            "--user",
+            USER,
+            "--password-file",
+            s(&pw),
+            "--starttls",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = c.run("pass", &["account", "test", "plain"]);
+    assert_code(&out, "capability_missing", 2);
+    assert!(text(&out).contains("STARTTLS"), "{}", text(&out));
 }

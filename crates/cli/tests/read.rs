@@ -718,7 +718,11 @@ fn an_interrupted_rebuild_resumes_where_it_stopped() {
     assert!(text(&cut).contains("[network]"), "{}", text(&cut));
     let indexed_before = dev.json(&["search", "--json", "--limit", "1000", "NOT zzzz"]);
     let n = indexed_before.as_array().unwrap().len();
-    assert!(n > 0 && n < 300, "some were indexed before the cut: {n}: {}", text(&cut));
+    assert!(
+        n > 0 && n < 300,
+        "some were indexed before the cut: {n}: {}",
+        text(&cut)
+    );
     proxy.unlimited();
     let resumed = dev.json(&["rebuild", "--json"]);
     assert_eq!(

@@ -383,6 +383,94 @@ mod tests {
     }
 
     #[test]
+    fn every_net_error_has_its_code() {
+        let io = || std::io::Error::other("x");
+        let cases = [
+            (
+                NetError::InvalidArgument {
+                    what: "w",
+                    reason: "r",
+                },
+                Code::BadRequest,
+            ),
+            (
+                NetError::Resolve {
+                    host: "h".into(),
+                    error: io(),
+                },
+                Code::Network,
+            ),
+            (
+                NetError::Connect {
+                    addr: "a".into(),
+                    error: io(),
+                },
+                Code::Network,
+            ),
+            (
+                NetError::Timeout {
+                    action: "a",
+                    seconds: 1,
+                },
+                Code::Network,
+            ),
+            (
+                NetError::Certificate { reason: "r".into() },
+                Code::CertificateUntrusted,
+            ),
+            (NetError::Tls("t".into()), Code::Server),
+            (
+                NetError::CaFile {
+                    path: "p".into(),
+                    reason: "r".into(),
+                },
+                Code::CertificateUntrusted,
+            ),
+            (NetError::StartTlsNotOffered, Code::CapabilityMissing),
+            (NetError::StartTlsFailed("f".into()), Code::Server),
+            (
+                NetError::InsecureNotLoopback { host: "h".into() },
+                Code::BadRequest,
+            ),
+            (
+                NetError::AuthFailed {
+                    user: "u".into(),
+                    reason: "r".into(),
+                },
+                Code::LoginRefused,
+            ),
+            (NetError::ResponseTooLarge { limit: 1 }, Code::Server),
+            (NetError::Protocol("p".into()), Code::Server),
+            (
+                NetError::Refused {
+                    command: "C",
+                    reason: "r".into(),
+                },
+                Code::Server,
+            ),
+            (
+                NetError::MissingCapability("UIDPLUS"),
+                Code::CapabilityMissing,
+            ),
+            (
+                NetError::MessageTooLarge { size: 2, limit: 1 },
+                Code::Server,
+            ),
+            (NetError::Io(io()), Code::Network),
+        ];
+        for (error, code) in cases {
+            let shown = error.to_string();
+            assert_eq!(code_of(&anyhow::Error::new(error)), code, "{shown}");
+        }
+        assert_eq!(crate::seal::Outcome::Failed.code(), Some(Code::Failed));
+        assert_eq!(
+            crate::seal::Outcome::Incomplete.code(),
+            Some(Code::Incomplete)
+        );
+        assert_eq!(crate::seal::Outcome::Complete.code(), None);
+    }
+
+    #[test]
     fn typed_errors_imply_their_code() {
         let net = anyhow::Error::new(NetError::AuthFailed {
             user: "u".into(),
