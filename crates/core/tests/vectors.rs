@@ -398,14 +398,16 @@ fn test_identity_file_matches_the_test_master_secret() {
     assert_eq!(line, test_keys().export_identity().expose_secret());
 }
 
-/// The FORMAT.md recipe with the stock `age` tool, where it is installed.
+/// The FORMAT.md recipe with the stock `age` tool. It fails, never skips,
+/// when the tool is missing: interoperability is a promise (scripts/setup.sh
+/// installs Debian's `age`).
 #[test]
 fn stock_age_decrypts_the_ok_vectors() {
     use std::process::Command;
-    if Command::new("age").arg("--version").output().is_err() {
-        eprintln!("skipped: the stock `age` tool is not installed (Debian package `age`)");
-        return;
-    }
+    assert!(
+        Command::new("age").arg("--version").output().is_ok(),
+        "the stock `age` tool is not installed (Debian package `age`; scripts/setup.sh installs it)"
+    );
     let identity = dir().join("test-identity.txt");
     for name in [
         "ok_simple",
