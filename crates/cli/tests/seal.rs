@@ -12,10 +12,6 @@ use support::{code, text};
 
 mod support;
 
-const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE \
-     IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE CONDSTORE QRESYNC \
-     ESEARCH SEARCHRES LIST-STATUS BINARY MOVE SPECIAL-USE";
-
 struct Place {
     tmp: tempfile::TempDir,
     server: MailServer,
@@ -187,7 +183,7 @@ fn seal_dry_run_then_seal_then_rerun() {
 fn seal_without_uidplus_warns_and_exits_1() {
     let p = Place::new(
         MailServer::builder()
-            .dovecot_config(NO_UIDPLUS)
+            .without_capabilities(&["UIDPLUS"])
             .start()
             .unwrap(),
     );

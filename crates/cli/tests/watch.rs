@@ -345,11 +345,7 @@ fn once_sealed_exits_zero_after_n_messages_with_json_lines() {
 fn without_idle_inbox_is_polled() {
     let p = Place::on(
         MailServer::builder()
-            .dovecot_config(
-                "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT \
-                 THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS CONDSTORE \
-                 QRESYNC ESEARCH SEARCHRES LIST-STATUS BINARY MOVE SPECIAL-USE",
-            )
+            .without_capabilities(&["IDLE"])
             .start()
             .unwrap(),
     );

@@ -15,10 +15,6 @@ use coffer_engine::seal::{Outcome, SealOptions, SealProgress, SealSummary};
 use coffer_engine::{KdfPolicy, NewAccount, Vault};
 use coffer_harness::{MailServer, PASSWORD, StoredMessage, USER};
 
-const NO_UIDPLUS: &str = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE \
-     IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE CONDSTORE QRESYNC \
-     ESEARCH SEARCHRES LIST-STATUS BINARY MOVE SPECIAL-USE";
-
 struct Setup {
     _tmp: tempfile::TempDir,
     server: MailServer,
@@ -466,7 +462,7 @@ fn flags_another_client_changes_before_the_original_goes_carry_over_to_the_copy(
 fn without_uidplus_copies_are_made_and_originals_kept() {
     let s = Setup::with(
         MailServer::builder()
-            .dovecot_config(NO_UIDPLUS)
+            .without_capabilities(&["UIDPLUS"])
             .start()
             .unwrap(),
     );

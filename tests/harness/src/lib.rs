@@ -42,7 +42,49 @@ pub struct Builder {
     tls: bool,
     users: Vec<(String, String)>,
     dovecot_extra: String,
+    hidden_capabilities: Vec<String>,
 }
+
+/// What Dovecot 2.3 advertises after login with the harness's settings: the
+/// one list that [`Builder::without_capabilities`] takes names from.
+pub const DOVECOT_CAPABILITIES: &[&str] = &[
+    "IMAP4rev1",
+    "SASL-IR",
+    "LOGIN-REFERRALS",
+    "ID",
+    "ENABLE",
+    "IDLE",
+    "SORT",
+    "SORT=DISPLAY",
+    "THREAD=REFERENCES",
+    "THREAD=REFS",
+    "THREAD=ORDEREDSUBJECT",
+    "MULTIAPPEND",
+    "URL-PARTIAL",
+    "CATENATE",
+    "UNSELECT",
+    "CHILDREN",
+    "NAMESPACE",
+    "UIDPLUS",
+    "I18NLEVEL=1",
+    "CONDSTORE",
+    "QRESYNC",
+    "ESEARCH",
+    "ESORT",
+    "SEARCHRES",
+    "WITHIN",
+    "CONTEXT=SEARCH",
+    "LIST-STATUS",
+    "BINARY",
+    "MOVE",
+    "SNIPPET=FUZZY",
+    "PREVIEW=FUZZY",
+    "STATUS=SIZE",
+    "SAVEDATE",
+    "LITERAL+",
+    "NOTIFY",
+    "SPECIAL-USE",
+];
 
 impl Default for Builder {
     fn default() -> Self {
@@ -51,6 +93,7 @@ impl Default for Builder {
             tls: true,
             users: vec![(USER.to_owned(), PASSWORD.to_owned())],
             dovecot_extra: String::new(),
+            hidden_capabilities: Vec::new(),
         }
     }
 }
@@ -82,8 +125,32 @@ impl Builder {
         self
     }
 
+    /// Hide these capabilities (names from [`DOVECOT_CAPABILITIES`]): Dovecot
+    /// advertises the others only. What it does is unchanged — Dovecot still
+    /// answers a UID EXPUNGE with UIDPLUS hidden — so tests check what the
+    /// client sends, not only what it is told.
+    pub fn without_capabilities(mut self, names: &[&str]) -> Self {
+        for name in names {
+            assert!(
+                DOVECOT_CAPABILITIES.contains(name),
+                "{name} is not in DOVECOT_CAPABILITIES"
+            );
+            self.hidden_capabilities.push((*name).to_owned());
+        }
+        self
+    }
+
     /// Start the servers.
-    pub fn start(self) -> Result<MailServer> {
+    pub fn start(mut self) -> Result<MailServer> {
+        if !self.hidden_capabilities.is_empty() {
+            let shown: Vec<&str> = DOVECOT_CAPABILITIES
+                .iter()
+                .copied()
+                .filter(|c| !self.hidden_capabilities.iter().any(|h| h == c))
+                .collect();
+            let line = format!("imap_capability = {}", shown.join(" "));
+            self = self.dovecot_config(&line);
+        }
         MailServer::start_with(self)
     }
 }
