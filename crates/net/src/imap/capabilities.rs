@@ -29,15 +29,4 @@ impl ImapSession {
         names.dedup();
         Ok(names)
     }
-
-    /// Whether the server advertises `name` (case-insensitive).
-    pub async fn has_capability(&mut self, name: &str) -> Result<bool, NetError> {
-        let wanted = name.to_ascii_uppercase();
-        Ok(self.capabilities().await?.contains(&wanted))
-    }
-
-    /// The capabilities announced in the server's greeting, before login.
-    pub fn greeting_capabilities(&self) -> &[String] {
-        &self.greeting_capabilities
-    }
 }

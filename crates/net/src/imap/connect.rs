@@ -26,7 +26,7 @@ impl ImapSession {
     ) -> Result<Self, NetError> {
         validate::validate_argument("user name", user)?;
         validate::validate_argument("password", password.expose_secret())?;
-        let (client, greeting_capabilities) = open(config).await?;
+        let client = open(config).await?;
         let limits = config.limits;
         let session = timed(limits, "logging in", async {
             // async-imap's login() quotes both strings itself.
@@ -47,7 +47,6 @@ impl ImapSession {
         Ok(Self {
             session,
             limits,
-            greeting_capabilities,
             capability_cache: None,
         })
     }
@@ -63,7 +62,7 @@ fn clean_reason(raw: &str) -> String {
 
 /// Connects and returns a client that has read the greeting, over TLS unless
 /// the insecure loopback mode was asked for.
-async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), NetError> {
+async fn open(config: &ImapConfig) -> Result<Client<ImapStream>, NetError> {
     validate::validate_argument("host name", &config.host)?;
     let limits = config.limits;
     let addrs = resolve(config).await?;
@@ -88,8 +87,8 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
         (Security::Tls, Some(tls_config)) => {
             let stream = handshake(config, tls_config, tcp).await?;
             let mut client = Client::new(ImapStream::tls(stream, budget));
-            let caps = read_greeting(&mut client, limits).await?;
-            Ok((client, caps))
+            read_greeting(&mut client, limits).await?;
+            Ok(client)
         }
         (Security::StartTls, Some(tls_config)) => {
             let mut client = Client::new(ImapStream::plain(tcp, budget));
@@ -116,13 +115,13 @@ async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), 
             })?;
             let stream = handshake(config, tls_config, tcp).await?;
             // After STARTTLS there is no second greeting (RFC 3501 §6.2.1).
-            Ok((Client::new(ImapStream::tls(stream, budget)), Vec::new()))
+            Ok(Client::new(ImapStream::tls(stream, budget)))
         }
         (Security::InsecureLoopback, _) => {
             tracing::warn!(host = %config.host, "connecting without TLS (loopback only)");
             let mut client = Client::new(ImapStream::plain(tcp, budget));
-            let caps = read_greeting(&mut client, limits).await?;
-            Ok((client, caps))
+            read_greeting(&mut client, limits).await?;
+            Ok(client)
         }
         (Security::Tls | Security::StartTls, None) => {
             Err(NetError::Tls("no TLS configuration".into()))

@@ -24,17 +24,6 @@ pub struct FetchedMessage {
 const WHOLE: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[])";
 
 impl ImapSession {
-    /// Fetches every message of the open folder, whole, without marking any
-    /// as read. The response is bounded by
-    /// [`crate::Limits::max_response_bytes`].
-    pub async fn fetch_all(&mut self) -> Result<Vec<FetchedMessage>, NetError> {
-        let line = format!("UID FETCH 1:* {WHOLE}");
-        let by_uid = self
-            .uid_fetch_items(&line, "fetching messages", true, |_| true)
-            .await?;
-        messages(by_uid)
-    }
-
     /// Fetches the messages `uids` of the selected folder, whole, with their
     /// flags and INTERNALDATE, in one round trip, without marking any read.
     /// Messages that no longer exist are missing from the result (in UID

@@ -44,7 +44,6 @@ pub use uid_list::UidInfo;
 pub struct ImapSession {
     session: async_imap::Session<ImapStream>,
     limits: Limits,
-    greeting_capabilities: Vec<String>,
     /// Capabilities after login, read once on first need (see `capability_cache.rs`).
     capability_cache: Option<Vec<String>>,
 }
