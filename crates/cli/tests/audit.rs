@@ -3,33 +3,27 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use coffer_core::seal::{InternalDate, SealInput, testkit};
-use coffer_engine::{KdfPolicy, SecretString, Vault};
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{PASSWORD, TestVault, USER};
 use support::{code, s, text};
 
 mod support;
 
-struct Setup {
-    tmp: tempfile::TempDir,
-    server: MailServer,
+/// The shared fixture: a server, and a vault for the keyed checks.
+struct Setup(TestVault);
+
+impl std::ops::Deref for Setup {
+    type Target = TestVault;
+    fn deref(&self) -> &TestVault {
+        &self.0
+    }
 }
 
 impl Setup {
     fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("password"), format!("{PASSWORD}\n")).unwrap();
-        Self {
-            tmp,
-            server: MailServer::start().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
+        Self(TestVault::builder().no_account().build())
     }
 
     fn audit(&self, extra: &[&str]) -> Output {
@@ -42,7 +36,7 @@ impl Setup {
                 self.server.imaps_port()
             ))
             .args(["--user", USER, "--password-file"])
-            .arg(self.path("password"))
+            .arg(self.password_file())
             .arg("--ca-file")
             .arg(self.server.ca_file())
             .args(extra);
@@ -65,17 +59,10 @@ impl Setup {
     }
 }
 
-fn vault(dir: &Path) -> Vault {
-    let pass = SecretString::from("audit-test-passphrase".to_owned());
-    Vault::create(dir, &pass, KdfPolicy::from_env()).unwrap().0
-}
-
 #[test]
 fn a_sealed_mailbox_exits_0_and_a_planted_plaintext_exits_1() {
     let setup = Setup::new();
-    let dir = setup.path("vault");
-    let v = vault(&dir);
-    setup.seal_into(v.keys(), "INBOX", 3);
+    setup.seal_into(setup.vault.keys(), "INBOX", 3);
     let json = setup.path("report.json");
     let html = setup.path("report.html");
     let out = setup.audit(&["--json", s(&json), "--html", s(&html)]);
@@ -114,8 +101,8 @@ fn a_sealed_mailbox_exits_0_and_a_planted_plaintext_exits_1() {
 #[test]
 fn with_the_vault_a_forgery_exits_1_and_is_named() {
     let setup = Setup::new();
-    let dir = setup.path("vault");
-    let v = vault(&dir);
+    let dir = setup.dir();
+    let v = &setup.vault;
     setup.seal_into(v.keys(), "INBOX", 2);
     let original = b"Subject: trust me\r\n\r\nforged\r\n";
     let forgery = testkit::forge(
@@ -130,11 +117,9 @@ fn with_the_vault_a_forgery_exits_1_and_is_named() {
     )
     .unwrap();
     setup.server.deliver(USER, "INBOX", &forgery).unwrap();
-    drop(v);
     // Without the vault the forgery is well-formed.
     assert_eq!(code(&setup.audit(&[])), 0);
-    let pass = setup.path("pass");
-    std::fs::write(&pass, "audit-test-passphrase\n").unwrap();
+    let pass = setup.pass_file();
     let out = setup.audit(&["--vault", s(&dir), "--passphrase-file", s(&pass)]);
     assert_eq!(code(&out), 1, "{}", text(&out));
     let t = text(&out);
@@ -148,7 +133,7 @@ fn with_the_vault_a_forgery_exits_1_and_is_named() {
 #[test]
 fn errors_have_a_clear_message_and_their_code() {
     let setup = Setup::new();
-    std::fs::write(setup.path("password"), "wrong-password\n").unwrap();
+    std::fs::write(setup.password_file(), "wrong-password\n").unwrap();
     let out = setup.audit(&[]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(text(&out).contains("[login_refused]"), "{}", text(&out));
@@ -158,14 +143,13 @@ fn errors_have_a_clear_message_and_their_code() {
         text(&out)
     );
 
-    std::fs::write(setup.path("password"), format!("{PASSWORD}\n")).unwrap();
+    std::fs::write(setup.password_file(), format!("{PASSWORD}\n")).unwrap();
     let out = setup.audit(&["--folder", "Nope"]);
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert!(text(&out).contains("[bad_request]"), "{}", text(&out));
 
     // A wrong vault passphrase is the same refusal as anywhere else.
-    let dir = setup.path("vault");
-    drop(vault(&dir));
+    let dir = setup.dir();
     let bad = setup.path("bad-pass");
     std::fs::write(&bad, "not-it\n").unwrap();
     let out = setup.audit(&["--vault", s(&dir), "--passphrase-file", s(&bad)]);

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{MailServer, TestVault, USER};
 use serde_json::Value;
 use support::{code, s, text};
 
@@ -42,15 +42,10 @@ fn odd_messages_are_indexed_searched_shown_and_exported_exactly() {
         })
         .collect();
 
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
-    std::fs::write(tmp.path().join("pw"), format!("{PASSWORD}\n")).unwrap();
+    let t = TestVault::builder().started(server).account("mail").build();
     let run = |args: &[&str]| {
-        let out = support::coffer()
-            .arg("--vault")
-            .arg(tmp.path().join("v"))
-            .arg("--passphrase-file")
-            .arg(tmp.path().join("pass"))
+        let out = t
+            .command(Path::new(env!("CARGO_BIN_EXE_coffer")))
             .args(args)
             .output()
             .unwrap();
@@ -62,9 +57,6 @@ fn odd_messages_are_indexed_searched_shown_and_exported_exactly() {
         }
         out
     };
-    run(&["init"]);
-    let add = support::account_add("mail", &server, &tmp.path().join("pw"));
-    run(&add.iter().map(String::as_str).collect::<Vec<_>>());
     run(&["seal"]);
 
     let all: Value =
@@ -96,7 +88,7 @@ fn odd_messages_are_indexed_searched_shown_and_exported_exactly() {
     }
     assert!(found >= 10, "only {found} of 11 words found");
 
-    let maildir = tmp.path().join("out");
+    let maildir = t.path("out");
     run(&["export", "--maildir", s(&maildir)]);
     let mut exported = BTreeSet::new();
     for e in std::fs::read_dir(maildir.join("mail/INBOX/cur")).unwrap() {

@@ -15,17 +15,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coffer_core::{Authenticity, VaultKeys};
-use coffer_engine::accounts::NewAccount;
-use coffer_engine::net::Security;
 use coffer_engine::seal::SealOptions;
 use coffer_engine::{KdfPolicy, SecretString, Vault};
 use coffer_harness::proxy::FaultProxy;
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{MailServer, PASSPHRASE, PASSWORD, TestVault, USER};
 use rand::{Rng as _, SeedableRng as _};
 
 mod support;
 
-const PASSPHRASE: &str = "fault campaign passphrase";
 const FOLDERS: [&str; 2] = ["INBOX", "Work/Ünïcode"];
 
 /// One original message and where it lives.
@@ -75,15 +72,15 @@ fn imap_date(unix: i64) -> String {
 /// A mailbox holding the originals, a vault, and an account that reaches
 /// Dovecot through the fault proxy.
 struct Stage {
-    tmp: tempfile::TempDir,
-    server: MailServer,
+    /// The shared fixture: the vault's account reaches the server through
+    /// `proxy`.
+    t: TestVault,
     proxy: FaultProxy,
     originals: Vec<Original>,
 }
 
 impl Stage {
     fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
         let server = MailServer::start().unwrap();
         server.create_folder(USER, FOLDERS[1]).unwrap();
         let originals = originals();
@@ -101,42 +98,27 @@ impl Stage {
                 .unwrap();
         }
         let proxy = FaultProxy::start(server.imaps_port()).unwrap();
-        let vault = Vault::create(
-            &tmp.path().join("vault"),
-            &secret(PASSPHRASE),
-            KdfPolicy::from_env(),
-        )
-        .unwrap()
-        .0;
-        vault
-            .add_account(NewAccount {
-                name: "acct".into(),
-                imap_host: server.host().into(),
-                imap_port: proxy.port(),
-                username: USER.into(),
-                password: secret(PASSWORD),
-                security: Security::Tls,
-                ca_file: Some(server.ca_file()),
-                smtp: None,
-            })
-            .unwrap();
+        let t = TestVault::builder()
+            .started(server)
+            .imap_port(proxy.port())
+            .account("acct")
+            .build();
         Self {
-            tmp,
-            server,
+            t,
             proxy,
             originals,
         }
     }
 
     fn vault_dir(&self) -> PathBuf {
-        self.tmp.path().join("vault")
+        self.t.dir()
     }
 
     fn unlock(&self) -> Vault {
         Vault::unlock(
             &self.vault_dir(),
             &secret(PASSPHRASE),
-            KdfPolicy::from_env(),
+            KdfPolicy::weak_for_tests(),
         )
         .unwrap()
     }
@@ -160,7 +142,7 @@ impl Stage {
     /// Checks the invariants; `converged` adds "exactly once, sealed".
     fn check(&self, keys: &VaultKeys, converged: bool, when: &str) {
         for folder in FOLDERS {
-            let contents = self.server.mailbox_contents(USER, folder).unwrap();
+            let contents = self.t.server.mailbox_contents(USER, folder).unwrap();
             let mut plain = vec![0usize; self.originals.len()];
             let mut sealed = vec![0usize; self.originals.len()];
             for m in &contents {
@@ -323,11 +305,7 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
     let seed = env_or("COFFER_FAULT_SEED", rand::random());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     println!("kill campaign: seed {seed}");
-    let pass_file = |stage: &Stage| {
-        let p = stage.tmp.path().join("pass");
-        std::fs::write(&p, format!("{PASSPHRASE}\n")).unwrap();
-        p
-    };
+    let pass_file = |stage: &Stage| stage.t.pass_file();
     let spawn = |stage: &Stage, pass: &Path| {
         support::coffer()
             .arg("--vault")

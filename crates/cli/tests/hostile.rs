@@ -10,18 +10,14 @@ use std::time::Duration;
 
 use coffer_core::{Authenticity, InternalDate, SealInput, VaultKeys};
 use coffer_engine::{KdfPolicy, SecretString, Vault};
-use coffer_harness::{DOMAIN, MailServer, PASSWORD, USER};
+use coffer_harness::{DOMAIN, MailServer, TestVault, USER};
 use serde_json::Value;
 use support::{code, text};
 
 mod support;
 
-fn coffer(dir: &Path, pass: &Path, args: &[&str]) -> Output {
-    support::coffer()
-        .arg("--vault")
-        .arg(dir)
-        .arg("--passphrase-file")
-        .arg(pass)
+fn coffer(t: &TestVault, args: &[&str]) -> Output {
+    t.command(Path::new(env!("CARGO_BIN_EXE_coffer")))
         .args(args)
         .output()
         .unwrap()
@@ -43,19 +39,13 @@ fn seal_of(keys: &VaultKeys, original: &[u8]) -> Vec<u8> {
 
 #[test]
 fn messages_that_look_like_seals_are_sealed_and_open_back_exactly() {
-    let server = MailServer::builder().smtp().start().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (dir, pass) = (tmp.path().join("v"), tmp.path().join("pass"));
-    std::fs::write(&pass, "pass\n").unwrap();
-    let vault = Vault::create(
-        &dir,
-        &SecretString::from("pass".to_owned()),
-        KdfPolicy::weak_for_tests(),
-    )
-    .unwrap()
-    .0;
+    let t = TestVault::builder()
+        .server(MailServer::builder().smtp())
+        .account("mail")
+        .build();
+    let (server, vault) = (&t.server, &t.vault);
     let other = Vault::create(
-        &tmp.path().join("other"),
+        &t.path("other"),
         &SecretString::from("other".to_owned()),
         KdfPolicy::weak_for_tests(),
     )
@@ -90,15 +80,7 @@ fn messages_that_look_like_seals_are_sealed_and_open_back_exactly() {
     let arrived = server.mailbox_contents(USER, "INBOX").unwrap();
     let originals: Vec<Vec<u8>> = arrived.iter().map(|m| m.bytes.clone()).collect();
 
-    std::fs::write(tmp.path().join("pw"), format!("{PASSWORD}\n")).unwrap();
-    let add = support::account_add("mail", &server, &tmp.path().join("pw"));
-    let out = coffer(
-        &dir,
-        &pass,
-        &add.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let out = coffer(&dir, &pass, &["seal", "--json"]);
+    let out = coffer(&t, &["seal", "--json"]);
     assert_eq!(code(&out), 0, "every one of them is sealed: {}", text(&out));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["sealed"], 4, "{summary:#}");
@@ -136,7 +118,7 @@ fn messages_that_look_like_seals_are_sealed_and_open_back_exactly() {
     expected.sort();
     assert_eq!(opened, expected);
     // A second run leaves them alone.
-    let out = coffer(&dir, &pass, &["seal", "--json"]);
+    let out = coffer(&t, &["seal", "--json"]);
     let again: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (again["sealed"].as_u64(), again["already_sealed"].as_u64()),
@@ -147,17 +129,8 @@ fn messages_that_look_like_seals_are_sealed_and_open_back_exactly() {
 
 #[test]
 fn seals_another_device_made_are_opened_once_then_trusted() {
-    let server = MailServer::start().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (dir, pass) = (tmp.path().join("v"), tmp.path().join("pass"));
-    std::fs::write(&pass, "pass\n").unwrap();
-    let vault = Vault::create(
-        &dir,
-        &SecretString::from("pass".to_owned()),
-        KdfPolicy::weak_for_tests(),
-    )
-    .unwrap()
-    .0;
+    let t = TestVault::builder().account("mail").build();
+    let (server, vault) = (&t.server, &t.vault);
     // Sealed elsewhere (another device of this vault): no journal here.
     for i in 0..20 {
         let original = format!("Subject: from the other device {i}\r\n\r\nbody {i}\r\n");
@@ -165,28 +138,17 @@ fn seals_another_device_made_are_opened_once_then_trusted() {
             .deliver(USER, "INBOX", &seal_of(vault.keys(), original.as_bytes()))
             .unwrap();
     }
-    drop(vault);
-    std::fs::write(tmp.path().join("pw"), format!("{PASSWORD}\n")).unwrap();
-    let add = support::account_add("mail", &server, &tmp.path().join("pw"));
-    coffer(
-        &dir,
-        &pass,
-        &add.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
 
-    let first: Value =
-        serde_json::from_slice(&coffer(&dir, &pass, &["seal", "--json"]).stdout).unwrap();
+    let first: Value = serde_json::from_slice(&coffer(&t, &["seal", "--json"]).stdout).unwrap();
     assert_eq!(first["already_sealed"], 20, "{first:#}");
     assert_eq!(first["seals_opened"], 20, "{first:#}");
     // Opened once, recorded (and indexed): the next pass downloads no body.
-    let second: Value =
-        serde_json::from_slice(&coffer(&dir, &pass, &["seal", "--json"]).stdout).unwrap();
+    let second: Value = serde_json::from_slice(&coffer(&t, &["seal", "--json"]).stdout).unwrap();
     assert_eq!(second["already_sealed"], 20, "{second:#}");
     assert_eq!(second["seals_opened"], 0, "{second:#}");
     let heads = second["bytes_downloaded"].as_u64().unwrap();
     assert!(heads <= 20 * 8192, "only heads: {heads} bytes");
     let found: Value =
-        serde_json::from_slice(&coffer(&dir, &pass, &["search", "--json", "device"]).stdout)
-            .unwrap();
+        serde_json::from_slice(&coffer(&t, &["search", "--json", "device"]).stdout).unwrap();
     assert_eq!(found.as_array().unwrap().len(), 20);
 }

@@ -7,34 +7,29 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{MailServer, PASSWORD, TestVault, USER};
 use support::{code, text};
 
 mod support;
 
-struct Place {
-    tmp: tempfile::TempDir,
-    server: MailServer,
+/// The shared fixture (a vault, a server, no account yet: these tests add
+/// it through the binary), with the binary on it.
+struct Place(TestVault);
+
+impl std::ops::Deref for Place {
+    type Target = TestVault;
+    fn deref(&self) -> &TestVault {
+        &self.0
+    }
 }
 
 impl Place {
     fn new(server: MailServer) -> Self {
-        let place = Self {
-            tmp: tempfile::tempdir().unwrap(),
-            server,
-        };
-        std::fs::write(place.path("pass"), "vault pass\n").unwrap();
-        std::fs::write(place.path("imap-pw"), format!("{PASSWORD}\n")).unwrap();
-        assert_eq!(code(&place.coffer(&["init"])), 0);
-        place
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
+        Self(TestVault::builder().started(server).no_account().build())
     }
 
     fn vault(&self) -> PathBuf {
-        self.path("vault")
+        self.dir()
     }
 
     fn coffer(&self, args: &[&str]) -> Output {
@@ -42,16 +37,11 @@ impl Place {
     }
 
     fn command(&self) -> Command {
-        let mut c = support::coffer();
-        c.arg("--vault")
-            .arg(self.vault())
-            .arg("--passphrase-file")
-            .arg(self.path("pass"));
-        c
+        self.0.command(Path::new(env!("CARGO_BIN_EXE_coffer")))
     }
 
     fn add_account(&self, name: &str) -> Output {
-        let args = support::account_add(name, &self.server, &self.path("imap-pw"));
+        let args = self.account_add_args(name);
         self.command().args(args).output().unwrap()
     }
 

@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::path::Path;
 use std::process::Output;
 
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{MailServer, PASSWORD, TestVault, USER};
 use support::{code, s, text};
 
 mod support;
@@ -47,27 +48,17 @@ fn a_folder_named_with_escape_sequences_is_shown_escaped_everywhere() {
         server.folders(USER).unwrap().iter().any(|f| f == EVIL),
         "Dovecot lists the name"
     );
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
-    std::fs::write(tmp.path().join("pw"), format!("{PASSWORD}\n")).unwrap();
+    let t = TestVault::builder().started(server).account("mail").build();
+    let server = &t.server;
     let run = |args: &[&str]| -> Output {
-        let out = support::coffer()
-            .arg("--vault")
-            .arg(tmp.path().join("v"))
-            .arg("--passphrase-file")
-            .arg(tmp.path().join("pass"))
+        let out = t
+            .command(Path::new(env!("CARGO_BIN_EXE_coffer")))
             .args(args)
             .output()
             .unwrap();
         assert_clean(args, &out);
         out
     };
-    run(&["init"]);
-    let add = support::account_add("mail", &server, &tmp.path().join("pw"));
-    assert_eq!(
-        code(&run(&add.iter().map(String::as_str).collect::<Vec<_>>())),
-        0
-    );
 
     let test = run(&["account", "test", "mail"]);
     assert!(text(&test).contains("Evil\\u{1b}[2J"), "{}", text(&test));
@@ -88,7 +79,7 @@ fn a_folder_named_with_escape_sequences_is_shown_escaped_everywhere() {
     // The auditor's check (keyless), and watch until it sealed a new message.
     let imap = format!("{}:{}", server.host(), server.imaps_port());
     let ca = server.ca_file();
-    let pw = tmp.path().join("pw");
+    let pw = t.password_file();
     run(&[
         "audit",
         "--imap",

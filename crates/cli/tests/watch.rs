@@ -15,21 +15,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use coffer_core::Authenticity;
-use coffer_engine::{KdfPolicy, SecretString, Vault};
-use coffer_harness::{MailServer, PASSWORD, USER};
+use coffer_harness::{MailServer, TestVault, USER};
 use support::text;
 
 mod support;
 
 /// The longest any single wait in these tests may take.
 const LIMIT: Duration = Duration::from_secs(60);
-const PASSPHRASE: &str = "vault pass";
 
-/// A vault with one account on a fresh Dovecot.
-struct Place {
-    tmp: tempfile::TempDir,
-    server: MailServer,
-    vault: Vault,
+/// The shared fixture: a vault with the account `mail` on a fresh Dovecot.
+struct Place(TestVault);
+
+impl std::ops::Deref for Place {
+    type Target = TestVault;
+    fn deref(&self) -> &TestVault {
+        &self.0
+    }
 }
 
 impl Place {
@@ -38,24 +39,11 @@ impl Place {
     }
 
     fn on(server: MailServer) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("pass"), format!("{PASSPHRASE}\n")).unwrap();
-        std::fs::write(tmp.path().join("imap-pw"), format!("{PASSWORD}\n")).unwrap();
-        let out = coffer(tmp.path(), &["init"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        add_account(tmp.path(), &server, "mail", &tmp.path().join("imap-pw"));
-        // Only to read the keys, to check that seals are genuine.
-        let vault = Vault::unlock(
-            &tmp.path().join("vault"),
-            &SecretString::from(PASSPHRASE.to_owned()),
-            KdfPolicy::weak_for_tests(),
-        )
-        .unwrap();
-        Self { tmp, server, vault }
+        Self(TestVault::builder().started(server).account("mail").build())
     }
 
     fn watch(&self, args: &[&str]) -> Watcher {
-        Watcher::start(coffer(self.tmp.path(), &[&["watch"], args].concat()))
+        Watcher::start(coffer(self.root(), &[&["watch"], args].concat()))
     }
 
     fn deliver(&self, folder: &str, eml: &[u8]) {
@@ -357,7 +345,7 @@ fn without_idle_inbox_is_polled() {
 #[test]
 fn an_unknown_account_exits_1_at_once() {
     let p = Place::new();
-    let out = coffer(p.tmp.path(), &["watch", "--account", "nope"])
+    let out = coffer(p.root(), &["watch", "--account", "nope"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -377,7 +365,7 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
 
     // `seal` and `watch` refuse alike: account_busy, exit 1.
     for args in [&["seal"][..], &["watch", "--once-sealed", "1"][..]] {
-        let out = coffer(p.tmp.path(), args).output().unwrap();
+        let out = coffer(p.root(), args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert!(text(&out).contains("[account_busy]"), "{}", text(&out));
         assert!(
@@ -387,9 +375,7 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
         );
     }
     // A dry run changes nothing, so it may look meanwhile.
-    let out = coffer(p.tmp.path(), &["seal", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = coffer(p.root(), &["seal", "--dry-run"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let before = p.server.mailbox_contents(USER, "Later").unwrap();
     assert_eq!(before.len(), 1);
@@ -398,7 +384,7 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
     // The kernel drops the lock with the process: never a stale lock.
     w.child.kill().unwrap();
     w.child.wait().unwrap();
-    let out = coffer(p.tmp.path(), &["seal"]).output().unwrap();
+    let out = coffer(p.root(), &["seal"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     p.wait_sealed(&w, "Later", &waiting);
 }
@@ -406,9 +392,9 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
 #[test]
 fn a_refused_login_ends_the_watch_instead_of_retrying_forever() {
     let p = Place::new();
-    let wrong = p.tmp.path().join("wrong-pw");
+    let wrong = p.root().join("wrong-pw");
     std::fs::write(&wrong, "not the password\n").unwrap();
-    add_account(p.tmp.path(), &p.server, "wrong", &wrong);
+    add_account(p.root(), &p.server, "wrong", &wrong);
     let started = Instant::now();
     let mut w = p.watch(&["--account", "wrong"]);
     let status = w.wait_exit();

@@ -8,59 +8,28 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use coffer_core::Authenticity;
 use coffer_core::seal::{InternalDate, SealInput, testkit};
-use coffer_core::{Authenticity, SecretString};
-use coffer_engine::net::Security;
 use coffer_engine::seal::{Outcome, SealOptions, SealProgress, SealSummary};
-use coffer_engine::{KdfPolicy, NewAccount, Vault};
-use coffer_harness::{MailServer, PASSWORD, StoredMessage, USER};
+use coffer_harness::{MailServer, PASSWORD, StoredMessage, TestVault, USER};
 
-struct Setup {
-    _tmp: tempfile::TempDir,
-    server: MailServer,
-    vault: Vault,
+/// The shared fixture, with the sealing helpers these tests use.
+struct Setup(TestVault);
+
+impl std::ops::Deref for Setup {
+    type Target = TestVault;
+    fn deref(&self) -> &TestVault {
+        &self.0
+    }
 }
 
 impl Setup {
     fn new() -> Self {
-        Self::with(MailServer::start().unwrap())
+        Self(TestVault::start())
     }
 
     fn with(server: MailServer) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let (vault, _) = Vault::create(
-            &tmp.path().join("vault"),
-            &SecretString::from("vault pass"),
-            KdfPolicy::weak_for_tests(),
-        )
-        .unwrap();
-        vault
-            .add_account(NewAccount {
-                name: "test".into(),
-                imap_host: server.host().into(),
-                imap_port: server.imaps_port(),
-                username: USER.into(),
-                password: SecretString::from(PASSWORD),
-                security: Security::Tls,
-                ca_file: Some(server.ca_file()),
-                smtp: None,
-            })
-            .unwrap();
-        Self {
-            _tmp: tmp,
-            server,
-            vault,
-        }
-    }
-
-    fn put(&self, folder: &str, eml: &[u8], flags: &[&str], date: &str) {
-        self.server
-            .append(USER, PASSWORD, folder, eml, flags, Some(date))
-            .unwrap();
-    }
-
-    fn contents(&self, folder: &str) -> Vec<StoredMessage> {
-        self.server.mailbox_contents(USER, folder).unwrap()
+        Self(TestVault::builder().started(server).build())
     }
 
     fn seal(&self, options: &SealOptions, hook: impl FnMut(SealProgress)) -> SealSummary {

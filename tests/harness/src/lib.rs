@@ -18,10 +18,12 @@ mod process;
 pub mod proxy;
 mod raw_imap;
 mod smtp;
+mod vault;
 
 pub use certs::TestCa;
 pub use dovecot::StoredMessage;
 pub use ports::free_port;
+pub use vault::{PASSPHRASE, TestVault, TestVaultBuilder};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
