@@ -22,26 +22,105 @@ pub(crate) struct SealedOriginal<'a> {
     pub(crate) original: &'a [u8],
 }
 
-/// Indexes a genuine seal's original and caches its bytes; returns how far
-/// the row's content is trusted ([`Trust::Wrapped`] for a seal of a seal).
-/// A failure is logged, not returned: the index can always be rebuilt from
-/// the server, and sealing must not stop for it.
-pub(crate) fn record(store: &Store, sealed: &SealedOriginal<'_>) -> Option<Trust> {
-    let new = if is_coffer_seal(sealed.original) {
-        // A genuine seal of something that itself looks like a seal (a
-        // forgery or a foreign seal wrapped by the sealing engine): listed,
-        // never read as mail.
-        bare(sealed, Trust::Wrapped)
-    } else {
-        entry(sealed, read_message(sealed.original))
-    };
-    match store.index_put(&new, Some(sealed.original)) {
-        Ok(_) => new.entry.trust,
+/// Indexes genuine seals' originals, in hand, and caches their bytes, in one
+/// transaction; returns how far each row's content is trusted
+/// ([`Trust::Wrapped`] for a seal of a seal). A failure is logged, not
+/// returned: the index can always be rebuilt from the server, and sealing
+/// must not stop for it.
+pub(crate) fn record_many(store: &Store, sealed: &[SealedOriginal<'_>]) -> Vec<Option<Trust>> {
+    let entries: Vec<NewEntry> = sealed
+        .iter()
+        .map(|s| {
+            if is_coffer_seal(s.original) {
+                // A genuine seal of something that itself looks like a seal
+                // (a forgery or a foreign seal the sealing engine wrapped):
+                // listed, never read as mail.
+                bare(s, Trust::Wrapped)
+            } else {
+                entry(s, read_message(s.original))
+            }
+        })
+        .collect();
+    let rows: Vec<(&NewEntry, Option<&[u8]>)> = entries
+        .iter()
+        .zip(sealed)
+        .map(|(e, s)| (e, Some(s.original)))
+        .collect();
+    match store.index_put_many(&rows) {
+        Ok(_) => entries.iter().map(|e| e.entry.trust).collect(),
         Err(error) => {
-            tracing::warn!(%error, folder = %sealed.place.folder, uid = sealed.place.uid,
-                "could not index a sealed message (coffer rebuild will)");
-            None
+            tracing::warn!(%error, messages = sealed.len(),
+                "could not index sealed messages (coffer rebuild will)");
+            vec![None; sealed.len()]
         }
+    }
+}
+
+/// Genuine seals opened one at a time (a rebuild, seals another device
+/// made), indexed a batch at a time: one transaction per batch, and memory
+/// bounded by the batch.
+#[derive(Default)]
+pub(crate) struct IndexBuffer {
+    held: Vec<Held>,
+    bytes: usize,
+}
+
+struct Held {
+    place: CopyPlace,
+    seal_id: SealId,
+    sealed_folder: String,
+    flags: Vec<String>,
+    internaldate: i64,
+    original: Vec<u8>,
+}
+
+impl IndexBuffer {
+    /// Messages held before they are written.
+    const MESSAGES: usize = 64;
+    /// Bytes of originals held before they are written.
+    const BYTES: usize = 16 << 20;
+
+    /// Holds a genuine seal's original; writes the batch when it is full.
+    /// Returns what the written rows' trust was, if it wrote.
+    pub(crate) fn push(
+        &mut self,
+        store: &Store,
+        place: CopyPlace,
+        opened: coffer_core::Opened,
+        flags: Vec<String>,
+    ) -> Vec<Option<Trust>> {
+        self.bytes += opened.original.len();
+        self.held.push(Held {
+            place,
+            seal_id: opened.manifest.seal_id,
+            sealed_folder: opened.manifest.folder,
+            flags,
+            internaldate: opened.manifest.internaldate.unix_seconds(),
+            original: opened.original,
+        });
+        if self.held.len() >= Self::MESSAGES || self.bytes >= Self::BYTES {
+            self.flush(store)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Writes what is held.
+    pub(crate) fn flush(&mut self, store: &Store) -> Vec<Option<Trust>> {
+        let held = std::mem::take(&mut self.held);
+        self.bytes = 0;
+        let sealed: Vec<SealedOriginal<'_>> = held
+            .iter()
+            .map(|h| SealedOriginal {
+                place: h.place.clone(),
+                seal_id: h.seal_id,
+                sealed_folder: &h.sealed_folder,
+                flags: h.flags.clone(),
+                internaldate: h.internaldate,
+                original: &h.original,
+            })
+            .collect();
+        record_many(store, &sealed)
     }
 }
 

@@ -174,7 +174,9 @@ CREATE TABLE bodies (
     size      INTEGER NOT NULL DEFAULT 0,
     used_at   INTEGER NOT NULL DEFAULT (unixepoch())
 ) STRICT;
-CREATE INDEX bodies_by_use ON bodies (used_at);
+-- Covers the cache's total (sum of size) and its trim (oldest first)
+-- without reading the bodies' pages.
+CREATE INDEX bodies_by_use ON bodies (used_at, size);
 ";
 
 /// Migration 5: the extra CA's certificates kept in the vault when an

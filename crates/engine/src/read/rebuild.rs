@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::Vault;
 use crate::accounts::Connection;
-use crate::index::{SealedOriginal, record, record_unverified};
+use crate::index::{IndexBuffer, record_unverified};
 
 /// Progress of a rebuild or sync, for a progress bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +286,7 @@ impl Vault {
     ) -> anyhow::Result<()> {
         to_fetch.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.uid.cmp(&b.uid)));
         let mut selected: Option<String> = None;
+        let mut buffer = IndexBuffer::default();
         let mut start = 0;
         while start < to_fetch.len() {
             let folder = to_fetch
@@ -328,21 +329,8 @@ impl Vault {
                 };
                 match coffer_core::open(self.keys(), &message.body) {
                     Ok(opened) if opened.authenticity == Authenticity::Verified => {
-                        let trust = record(
-                            self.store(),
-                            &SealedOriginal {
-                                place,
-                                seal_id: opened.manifest.seal_id,
-                                sealed_folder: &opened.manifest.folder,
-                                flags: n.flags.clone(),
-                                internaldate: opened.manifest.internaldate.unix_seconds(),
-                                original: &opened.original,
-                            },
-                        );
-                        match trust {
-                            Some(Trust::Wrapped) => summary.wrapped += 1,
-                            _ => summary.indexed += 1,
-                        }
+                        let written = buffer.push(self.store(), place, opened, n.flags.clone());
+                        count(summary, &written);
                     }
                     _ => {
                         record_unverified(self.store(), place, n.flags.clone());
@@ -350,6 +338,8 @@ impl Vault {
                     }
                 }
             }
+            let written = buffer.flush(self.store());
+            count(summary, &written);
             progress(RebuildProgress::Indexed {
                 messages: summary.indexed + summary.unverified + summary.wrapped,
                 bytes: summary.bytes,
@@ -357,5 +347,15 @@ impl Vault {
             start = end;
         }
         Ok(())
+    }
+}
+
+/// Counts what a batch wrote: genuine rows, and seals of seals apart.
+fn count(summary: &mut RebuildSummary, written: &[Option<Trust>]) {
+    for trust in written {
+        match trust {
+            Some(Trust::Wrapped) => summary.wrapped += 1,
+            _ => summary.indexed += 1,
+        }
     }
 }

@@ -196,6 +196,8 @@ async fn recognise_seals(
     let flags: HashMap<u32, &Vec<String>> = seals.iter().map(|m| (m.uid, &m.flags)).collect();
     let uids: Vec<u32> = seals.iter().map(|m| m.uid).collect();
     let mut existing: HashMap<SealId, Vec<u32>> = HashMap::new();
+    // Genuine seals opened here are indexed, so later passes trust them.
+    let mut found = crate::index::IndexBuffer::default();
     let heads = session
         .fetch_heads(&uids, HEAD_BYTES)
         .await
@@ -222,25 +224,14 @@ async fn recognise_seals(
         summary.seals_opened += 1;
         match coffer_core::open(ctx.keys, &whole.body) {
             Ok(o) if o.authenticity == Authenticity::Verified && o.manifest.seal_id == id => {
-                crate::index::record(
-                    ctx.store,
-                    &crate::index::SealedOriginal {
-                        place: coffer_store::CopyPlace {
-                            account: ctx.account.to_owned(),
-                            folder: folder.to_owned(),
-                            uid_validity: validity,
-                            uid: head.uid,
-                        },
-                        seal_id: id,
-                        sealed_folder: &o.manifest.folder,
-                        flags: flags
-                            .get(&head.uid)
-                            .map(|f| (*f).clone())
-                            .unwrap_or_default(),
-                        internaldate: o.manifest.internaldate.unix_seconds(),
-                        original: &o.original,
-                    },
-                );
+                let place = coffer_store::CopyPlace {
+                    account: ctx.account.to_owned(),
+                    folder: folder.to_owned(),
+                    uid_validity: validity,
+                    uid: head.uid,
+                };
+                let flags = flags.get(&head.uid).map(|f| (*f).clone()).unwrap_or_default();
+                found.push(ctx.store, place, o, flags);
                 existing.entry(id).or_default().push(head.uid);
             }
             Ok(_) => summary.not_ours(
@@ -256,6 +247,7 @@ async fn recognise_seals(
             ),
         }
     }
+    found.flush(ctx.store);
     Ok(existing)
 }
 

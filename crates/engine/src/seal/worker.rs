@@ -449,9 +449,7 @@ impl BatchRun<'_, '_> {
             self.settled.insert(w.uid());
         }
         self.shared.journal.write(verified.iter().map(|w| &w.row))?;
-        for w in &verified {
-            self.index(w, kept_flags(&w.copy_flags));
-        }
+        self.index(verified.iter().map(|w| (w, kept_flags(&w.copy_flags))));
         emit_sealed(self.shared, self.name(), &verified, JournalState::Kept);
         let mut summary = self.shared.summary.borrow_mut();
         summary.folder(&self.folder.name).kept_originals += verified.len() as u64;
@@ -531,41 +529,40 @@ impl BatchRun<'_, '_> {
         }
         drop(summary);
         shared.journal.write(verified.iter().map(|w| &w.row))?;
-        for w in verified
-            .iter()
-            .filter(|w| w.row.state == JournalState::Deleted)
-        {
-            // The copy took the original's flags over just before it went.
-            let flags = marked.get(&w.uid()).unwrap_or(&w.copy_flags);
-            self.index(w, kept_flags(flags));
-        }
+        // The copy took the original's flags over just before it went.
+        self.index(
+            verified
+                .iter()
+                .filter(|w| w.row.state == JournalState::Deleted)
+                .map(|w| (w, kept_flags(marked.get(&w.uid()).unwrap_or(&w.copy_flags)))),
+        );
         emit_sealed(shared, name, &verified, JournalState::Deleted);
         Ok(())
     }
 }
 
 impl BatchRun<'_, '_> {
-    /// Indexes the original of a verified copy, from the bytes in hand.
-    fn index(&self, w: &Work<'_>, flags: Vec<String>) {
-        let Some(seal_id) = w.row.seal_id else {
-            return;
-        };
-        crate::index::record(
-            self.shared.journal.store(),
-            &crate::index::SealedOriginal {
-                place: CopyPlace {
-                    account: self.shared.conn.name.clone(),
-                    folder: self.folder.name.clone(),
-                    uid_validity: self.folder.uid_validity,
-                    uid: w.row.appended_uid,
-                },
-                seal_id,
-                sealed_folder: &self.folder.name,
-                flags,
-                internaldate: w.original.internaldate,
-                original: &w.original.body,
-            },
-        );
+    /// Indexes the originals of verified copies, from the bytes in hand, in
+    /// one transaction; each with the flags its copy has now.
+    fn index<'w>(&self, done: impl Iterator<Item = (&'w Work<'w>, Vec<String>)>) {
+        let sealed: Vec<crate::index::SealedOriginal<'_>> = done
+            .filter_map(|(w, flags)| {
+                Some(crate::index::SealedOriginal {
+                    place: CopyPlace {
+                        account: self.shared.conn.name.clone(),
+                        folder: self.folder.name.clone(),
+                        uid_validity: self.folder.uid_validity,
+                        uid: w.row.appended_uid,
+                    },
+                    seal_id: w.row.seal_id?,
+                    sealed_folder: &self.folder.name,
+                    flags,
+                    internaldate: w.original.internaldate,
+                    original: &w.original.body,
+                })
+            })
+            .collect();
+        crate::index::record_many(self.shared.journal.store(), &sealed);
     }
 }
 

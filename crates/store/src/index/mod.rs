@@ -212,78 +212,34 @@ impl Store {
     /// id (kept when the row is replaced). `raw`, the original's bytes, goes
     /// into the body cache when given.
     pub fn index_put(&self, new: &NewEntry, raw: Option<&[u8]>) -> Result<i64, StoreError> {
-        let e = &new.entry;
-        let place = e.place.clone().unwrap_or(CopyPlace {
-            account: String::new(),
-            folder: String::new(),
-            uid_validity: 0,
-            uid: 0,
-        });
-        let trust = e.trust.unwrap_or(Trust::Unverified);
-        let filenames: Vec<&str> = e
-            .attachments
-            .iter()
-            .filter_map(|a| a.name.as_deref())
-            .collect();
-        let attachments = serde_json::to_string(&e.attachments).unwrap_or_else(|_| "[]".into());
-        let cjk = cjk::bigrams(&format!("{}\n{}", e.subject, new.body));
+        let ids = self.index_put_many(&[(new, raw)])?;
+        Ok(ids.first().copied().unwrap_or_default())
+    }
+
+    /// [`Store::index_put`] for many rows in one transaction (one sync to
+    /// disk, one trim of the cache), as a sealing batch or a download
+    /// batch writes them.
+    pub fn index_put_many(
+        &self,
+        rows: &[(&NewEntry, Option<&[u8]>)],
+    ) -> Result<Vec<i64>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
         let tx = self.conn().unchecked_transaction()?;
-        let id: i64 = tx.query_row(
-            "INSERT INTO messages (account, folder, uid_validity, uid, seal_id, trust, \
-             sealed_folder, flags, internaldate, size, date, from_addr, to_addr, cc_addr, \
-             bcc_addr, subject, message_id, in_reply_to, refs, thread, body, filenames, cjk, \
-             attachments, has_attachment)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                     ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
-             ON CONFLICT (account, folder, uid_validity, uid) DO UPDATE SET
-                seal_id = excluded.seal_id, trust = excluded.trust,
-                sealed_folder = excluded.sealed_folder, flags = excluded.flags,
-                internaldate = excluded.internaldate, size = excluded.size, date = excluded.date,
-                from_addr = excluded.from_addr, to_addr = excluded.to_addr,
-                cc_addr = excluded.cc_addr, bcc_addr = excluded.bcc_addr,
-                subject = excluded.subject, message_id = excluded.message_id,
-                in_reply_to = excluded.in_reply_to, refs = excluded.refs,
-                thread = excluded.thread, body = excluded.body, filenames = excluded.filenames,
-                cjk = excluded.cjk, attachments = excluded.attachments,
-                has_attachment = excluded.has_attachment, indexed_at = unixepoch()
-             RETURNING id",
-            params![
-                place.account,
-                place.folder,
-                place.uid_validity,
-                place.uid,
-                e.seal_id,
-                trust.as_str(),
-                e.sealed_folder.clone().unwrap_or_default(),
-                e.flags.join(" "),
-                e.internaldate,
-                i64::try_from(e.size).unwrap_or(i64::MAX),
-                e.date,
-                e.from,
-                e.to,
-                e.cc,
-                e.bcc,
-                e.subject,
-                e.message_id,
-                e.in_reply_to,
-                e.references.join(" "),
-                e.thread,
-                new.body,
-                filenames.join(" "),
-                cjk,
-                attachments,
-                i64::from(e.has_attachment),
-            ],
-            |row| row.get(0),
-        )?;
-        if let Some(raw) = raw {
-            put_body(&tx, id, raw)?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for (new, raw) in rows {
+            let id = put_row(&tx, new)?;
+            if let Some(raw) = raw {
+                put_body(&tx, id, raw)?;
+            }
+            ids.push(id);
         }
         tx.commit()?;
-        if raw.is_some() {
+        if rows.iter().any(|(_, raw)| raw.is_some()) {
             self.trim_body_cache()?;
         }
-        Ok(id)
+        Ok(ids)
     }
 
     /// The row with this id.
@@ -469,6 +425,74 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Inserts or replaces one row (its text goes to the FTS index by trigger).
+fn put_row(conn: &rusqlite::Connection, new: &NewEntry) -> Result<i64, StoreError> {
+    let e = &new.entry;
+    let place = e.place.clone().unwrap_or(CopyPlace {
+        account: String::new(),
+        folder: String::new(),
+        uid_validity: 0,
+        uid: 0,
+    });
+    let trust = e.trust.unwrap_or(Trust::Unverified);
+    let filenames: Vec<&str> = e
+        .attachments
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .collect();
+    let attachments = serde_json::to_string(&e.attachments).unwrap_or_else(|_| "[]".into());
+    let cjk = cjk::bigrams(&format!("{}\n{}", e.subject, new.body));
+    let id: i64 = conn.query_row(
+        "INSERT INTO messages (account, folder, uid_validity, uid, seal_id, trust, \
+             sealed_folder, flags, internaldate, size, date, from_addr, to_addr, cc_addr, \
+             bcc_addr, subject, message_id, in_reply_to, refs, thread, body, filenames, cjk, \
+             attachments, has_attachment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
+             ON CONFLICT (account, folder, uid_validity, uid) DO UPDATE SET
+                seal_id = excluded.seal_id, trust = excluded.trust,
+                sealed_folder = excluded.sealed_folder, flags = excluded.flags,
+                internaldate = excluded.internaldate, size = excluded.size, date = excluded.date,
+                from_addr = excluded.from_addr, to_addr = excluded.to_addr,
+                cc_addr = excluded.cc_addr, bcc_addr = excluded.bcc_addr,
+                subject = excluded.subject, message_id = excluded.message_id,
+                in_reply_to = excluded.in_reply_to, refs = excluded.refs,
+                thread = excluded.thread, body = excluded.body, filenames = excluded.filenames,
+                cjk = excluded.cjk, attachments = excluded.attachments,
+                has_attachment = excluded.has_attachment, indexed_at = unixepoch()
+             RETURNING id",
+        params![
+            place.account,
+            place.folder,
+            place.uid_validity,
+            place.uid,
+            e.seal_id,
+            trust.as_str(),
+            e.sealed_folder.clone().unwrap_or_default(),
+            e.flags.join(" "),
+            e.internaldate,
+            i64::try_from(e.size).unwrap_or(i64::MAX),
+            e.date,
+            e.from,
+            e.to,
+            e.cc,
+            e.bcc,
+            e.subject,
+            e.message_id,
+            e.in_reply_to,
+            e.references.join(" "),
+            e.thread,
+            new.body,
+            filenames.join(" "),
+            cjk,
+            attachments,
+            i64::from(e.has_attachment),
+        ],
+        |row| row.get(0),
+    )?;
+    Ok(id)
 }
 
 fn put_body(conn: &rusqlite::Connection, id: i64, raw: &[u8]) -> Result<(), StoreError> {
