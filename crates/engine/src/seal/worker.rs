@@ -270,9 +270,12 @@ impl BatchRun<'_, '_> {
         &self.folder.name
     }
 
-    /// Fetches the originals (`BODY.PEEK[]`: never sets `\Seen`) and
+    /// Fetches the originals (`BODY.PEEK[]`: never sets `\Seen`; a whole
+    /// `BODY[]` literal, its length checked against `RFC822.SIZE`) and
     /// journals their seal ids before anything is appended. Originals gone
-    /// or marked `\Deleted` by another client meanwhile are settled here.
+    /// or marked `\Deleted` by another client meanwhile are settled here,
+    /// and so are those whose wholeness could not be confirmed
+    /// ([`confirm_whole`]): kept, reported as failed.
     async fn fetch<'i>(
         &mut self,
         session: &mut ImapSession,
@@ -288,9 +291,18 @@ impl BatchRun<'_, '_> {
             .into_iter()
             .map(|m| (m.uid, m))
             .collect();
+        let mut unconfirmed = confirm_whole(session, name, &mut fetched).await?;
         let mut work = Vec::new();
         let mut abandoned = Vec::new();
         for item in items {
+            if let Some(reason) = unconfirmed.remove(&item.uid) {
+                shared
+                    .summary
+                    .borrow_mut()
+                    .fail(name, Some(item.uid), reason);
+                self.settled.insert(item.uid);
+                continue;
+            }
             let mut row = shared
                 .journal
                 .planned(name, folder.uid_validity, item.uid, item.size);
@@ -568,6 +580,79 @@ impl BatchRun<'_, '_> {
             },
         );
     }
+}
+
+/// Checks that each original fetched is whole. Its body came as one
+/// complete `BODY[]` literal (`coffer-net` refuses a partial reply); when
+/// its length differs from the `RFC822.SIZE` served with it, it may have
+/// been cut on its way — or the server reports estimated sizes, as
+/// Exchange does unless configured otherwise. Those are fetched a second
+/// time and taken only when the bytes are identical. Returns the originals
+/// that could not be confirmed, with the reason, removed from `fetched`:
+/// they stay on the server untouched.
+async fn confirm_whole(
+    session: &mut ImapSession,
+    folder: &str,
+    fetched: &mut HashMap<u32, FetchedMessage>,
+) -> anyhow::Result<HashMap<u32, String>> {
+    let mut mismatched: Vec<u32> = fetched
+        .values()
+        .filter(|m| !m.size_matches())
+        .map(|m| m.uid)
+        .collect();
+    let mut refused = HashMap::new();
+    if mismatched.is_empty() {
+        return Ok(refused);
+    }
+    mismatched.sort_unstable();
+    let mut again: HashMap<u32, FetchedMessage> = session
+        .uid_fetch_many(&mismatched)
+        .await
+        .with_context(|| format!("fetching originals again to confirm their size in {folder:?}"))?
+        .into_iter()
+        .map(|m| (m.uid, m))
+        .collect();
+    for uid in mismatched {
+        let Some(first) = fetched.remove(&uid) else {
+            continue;
+        };
+        let (got, declared) = (first.body.len(), first.size);
+        match again.remove(&uid) {
+            Some(second) if second.body == first.body => {
+                tracing::info!(
+                    folder,
+                    uid,
+                    got,
+                    declared,
+                    "a body differs from its declared size but came back identical: the \
+                     server's size is an estimate"
+                );
+                fetched.insert(uid, first);
+            }
+            Some(second) => {
+                refused.insert(
+                    uid,
+                    format!(
+                        "its body ({got} bytes) did not match the size the server declared \
+                         ({declared} bytes), and a second fetch returned different bytes \
+                         ({} bytes): it may have been cut on its way; the original was kept",
+                        second.body.len()
+                    ),
+                );
+            }
+            None => {
+                refused.insert(
+                    uid,
+                    format!(
+                        "its body ({got} bytes) did not match the size the server declared \
+                         ({declared} bytes), and a second fetch did not return it; the \
+                         original was kept"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(refused)
 }
 
 /// The rows of originals that are not being resumed (a resumed one keeps
