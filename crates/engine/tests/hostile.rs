@@ -6,7 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use coffer_core::SecretString;
 use coffer_engine::net::Security;
@@ -96,16 +99,31 @@ impl Hostile {
             .collect()
     }
 
-    #[allow(dead_code)]
-    fn doveadm(&self, args: &[&str]) {
-        let out = Command::new("doveadm")
-            .arg("-c")
-            .arg(self.server.dir().join("dovecot.conf"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "doveadm {args:?}: {out:?}");
+    /// The UID of the sealed copy of `original` in INBOX.
+    fn copy_of(&self, original: &[u8]) -> Option<u32> {
+        self.inbox()
+            .into_iter()
+            .find(|m| {
+                coffer_core::open(self.vault.keys(), &m.bytes).is_ok_and(|o| o.original == original)
+            })
+            .map(|m| m.uid)
     }
+
+    fn config(&self) -> PathBuf {
+        self.server.dir().join("dovecot.conf")
+    }
+}
+
+/// Another client expunging INBOX's message `uid` (through `doveadm`).
+fn expunge(config: &PathBuf, uid: u32) {
+    let uid = uid.to_string();
+    let out = Command::new("doveadm")
+        .arg("-c")
+        .arg(config)
+        .args(["expunge", "-u", USER, "mailbox", "INBOX", "uid", &uid])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "doveadm expunge: {out:?}");
 }
 
 fn options() -> SealOptions {
@@ -243,4 +261,80 @@ fn a_size_the_server_only_estimates_does_not_block_sealing() {
         .filter(|c| c.ends_with(" UID FETCH 1:3 (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"))
         .count();
     assert_eq!(fetches, 2, "{:?}", h.proxy.commands());
+}
+
+#[test]
+fn a_copy_gone_before_the_originals_are_marked_leaves_its_original_unmarked() {
+    let h = Hostile::new();
+    for i in 1..=3 {
+        h.put(&eml(i), &["\\Seen"]);
+    }
+    let before = h.inbox();
+    let mut fired = false;
+    // The copies are verified; before anything is marked, another client
+    // expunges the copy of UID 2 (its original's flags unchanged).
+    let summary = h.seal(|p| {
+        if let SealProgress::BatchVerified { .. } = p
+            && !fired
+        {
+            fired = true;
+            expunge(&h.config(), h.copy_of(&before[1].bytes).unwrap());
+        }
+    });
+    assert!(fired);
+    assert_eq!(summary.sealed, 2, "{summary:#?}");
+    assert_eq!(summary.failed.len(), 1, "{summary:#?}");
+    assert_eq!(summary.failed[0].uid, Some(2));
+    assert!(summary.failed[0].error.contains("copy vanished"));
+    let kept = h.kept(&before[1]).expect("original 2 kept");
+    assert!(
+        !kept.flags.contains(&"\\Deleted".to_owned()),
+        "left \\Deleted without a copy: {:?}",
+        kept.flags
+    );
+    let again = h.seal(|_| {});
+    assert!(again.failed.is_empty(), "{again:#?}");
+    assert!(h.copy_of(&before[1].bytes).is_some() && h.kept(&before[1]).is_none());
+}
+
+#[test]
+fn a_copy_gone_after_the_originals_are_marked_has_the_mark_taken_off_again() {
+    let h = Hostile::new();
+    for i in 1..=3 {
+        h.put(&eml(i), &[]);
+    }
+    let before = h.inbox();
+    // The copy of UID 2 is expunged by another client just before the
+    // server carries out the STORE of \Deleted on the originals.
+    let copy = Arc::new(AtomicU32::new(0));
+    let (config, armed) = (h.config(), Arc::clone(&copy));
+    h.proxy.on_command(move |line| {
+        let uid = armed.load(Ordering::SeqCst);
+        if uid != 0 && line.contains(" UID STORE ") && line.contains("+FLAGS.SILENT (\\Deleted)") {
+            expunge(&config, uid);
+            armed.store(0, Ordering::SeqCst);
+        }
+        None
+    });
+    let summary = h.seal(|p| {
+        if let SealProgress::BatchVerified { .. } = p {
+            copy.store(h.copy_of(&before[1].bytes).unwrap(), Ordering::SeqCst);
+        }
+    });
+    let kept = h.kept(&before[1]).expect("original 2 kept");
+    assert!(
+        !kept.flags.contains(&"\\Deleted".to_owned()),
+        "left \\Deleted without a copy: {:?}",
+        kept.flags
+    );
+    assert_eq!(summary.sealed, 2, "{summary:#?}");
+    assert_eq!(summary.failed.len(), 1, "{summary:#?}");
+    assert_eq!(summary.failed[0].uid, Some(2));
+    assert!(summary.failed[0].error.contains("copy vanished"));
+    // The mark was taken off again.
+    assert!(
+        h.proxy.commands().iter().any(|c| c.contains("-FLAGS")),
+        "{:?}",
+        h.proxy.commands()
+    );
 }

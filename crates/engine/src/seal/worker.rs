@@ -471,10 +471,12 @@ impl BatchRun<'_, '_> {
         Ok(())
     }
 
-    /// Removes the originals of verified copies: re-check UIDVALIDITY, `UID
-    /// STORE +FLAGS (\Deleted)`, carry over flags another client changed
-    /// meanwhile, then `UID EXPUNGE` exactly those UIDs. The one place a
-    /// plaintext original is removed. Journals each outcome.
+    /// Removes the originals of verified copies: re-check UIDVALIDITY, check
+    /// the copies are still there, `UID STORE +FLAGS (\Deleted)`, carry over
+    /// flags another client changed meanwhile, check the copies again (an
+    /// original whose copy is gone has `\Deleted` taken off again), then
+    /// `UID EXPUNGE` exactly those UIDs. The one place a plaintext original
+    /// is removed. Journals each outcome.
     async fn remove(
         &mut self,
         session: &mut ImapSession,
@@ -495,15 +497,44 @@ impl BatchRun<'_, '_> {
             .await
             .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
         check_validity(self.folder, status.uid_validity)?;
+        // Originals that stay, and why.
+        let mut kept: HashMap<u32, &str> = HashMap::new();
+        let all: Vec<&Work<'_>> = verified.iter().collect();
+        for uid in copies_gone(session, name, &all).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        let to_mark: Vec<u32> = originals
+            .iter()
+            .copied()
+            .filter(|u| !kept.contains_key(u))
+            .collect();
         let marked = session
-            .uid_store_deleted_many(&originals)
+            .uid_store_deleted_many(&to_mark)
             .await
             .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
-        let copy_gone = carry_flag_changes(session, name, &verified, &marked).await?;
+        for uid in carry_flag_changes(session, name, &verified, &marked).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        let still_marked: Vec<&Work<'_>> = verified
+            .iter()
+            .filter(|w| marked.contains_key(&w.uid()) && !kept.contains_key(&w.uid()))
+            .collect();
+        for uid in copies_gone(session, name, &still_marked).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        // \Deleted comes off every original that stays: this run's mark,
+        // or a previous run's on a resumed one.
+        let unmark: Vec<u32> = verified
+            .iter()
+            .filter(|w| kept.contains_key(&w.uid()))
+            .filter(|w| marked.contains_key(&w.uid()) || w.item.resume)
+            .map(Work::uid)
+            .collect();
+        unmark_deleted(session, name, &unmark).await?;
         let to_expunge: Vec<u32> = marked
             .keys()
             .copied()
-            .filter(|u| !copy_gone.contains(u))
+            .filter(|u| !kept.contains_key(u))
             .collect();
         let left: HashSet<u32> = session
             .uid_expunge_many(&to_expunge)
@@ -515,14 +546,10 @@ impl BatchRun<'_, '_> {
         for w in &mut verified {
             let uid = w.uid();
             self.settled.insert(uid);
-            if copy_gone.contains(&uid) {
-                // Still `verified` in the journal, and \Deleted by us: a
+            if let Some(reason) = kept.get(&uid) {
+                // Still `verified` in the journal, without \Deleted: a
                 // re-run finds no copy for it and seals it again.
-                summary.fail(
-                    name,
-                    Some(uid),
-                    "its sealed copy vanished before the original was removed; the original was kept",
-                );
+                summary.fail(name, Some(uid), *reason);
             } else if !marked.contains_key(&uid) {
                 set(
                     &mut w.row,
@@ -659,6 +686,53 @@ async fn confirm_whole(
 /// its `verified` row until it is verified again; see [`BatchRun::fetch`]).
 fn fresh_rows<'w>(work: &'w [Work<'_>]) -> impl Iterator<Item = &'w JournalRow> {
     work.iter().filter(|w| !w.item.resume).map(|w| &w.row)
+}
+
+/// Why an original with a verified copy stays: its copy is gone.
+const COPY_GONE: &str = "its sealed copy vanished before the original was removed; the original was kept, \
+     without \\Deleted";
+
+/// The originals among `works` whose sealed copy no longer exists.
+async fn copies_gone(
+    session: &mut ImapSession,
+    folder: &str,
+    works: &[&Work<'_>],
+) -> anyhow::Result<Vec<u32>> {
+    let copies: Vec<u32> = works.iter().map(|w| w.row.appended_uid).collect();
+    let present: HashSet<u32> = session
+        .uids_present(&copies)
+        .await
+        .with_context(|| format!("checking the sealed copies are still there in {folder:?}"))?
+        .into_iter()
+        .collect();
+    Ok(works
+        .iter()
+        .filter(|w| !present.contains(&w.row.appended_uid))
+        .map(|w| w.uid())
+        .collect())
+}
+
+/// Takes `\Deleted` off originals that stay: none is left marked
+/// without a copy beside it.
+async fn unmark_deleted(
+    session: &mut ImapSession,
+    folder: &str,
+    uids: &[u32],
+) -> anyhow::Result<()> {
+    let deleted = ["\\Deleted".to_owned()];
+    for &uid in uids {
+        let now = session
+            .uid_change_flags(uid, &[], &deleted)
+            .await
+            .with_context(|| format!("taking \\Deleted off an original in {folder:?}"))?;
+        if now.is_some_and(|flags| has_flag(&flags, "\\Deleted")) {
+            anyhow::bail!(
+                "the server did not take \\Deleted off UID {uid} in {folder:?}, whose sealed \
+                 copy is gone: do not expunge this folder from another client"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Another client may have changed an original's flags (read it, flagged
