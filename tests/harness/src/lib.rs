@@ -17,6 +17,7 @@ mod postfix;
 mod process;
 pub mod proxy;
 mod raw_imap;
+pub mod rewrite;
 mod smtp;
 mod vault;
 

@@ -275,9 +275,12 @@ impl BatchRun<'_, '_> {
         &self.folder.name
     }
 
-    /// Fetches the originals (`BODY.PEEK[]`: never sets `\Seen`) and
+    /// Fetches the originals (`BODY.PEEK[]`: never sets `\Seen`; a whole
+    /// `BODY[]` literal, its length checked against `RFC822.SIZE`) and
     /// journals their seal ids before anything is appended. Originals gone
-    /// or marked `\Deleted` by another client meanwhile are settled here.
+    /// or marked `\Deleted` by another client meanwhile are settled here,
+    /// and so are those whose wholeness could not be confirmed
+    /// ([`confirm_whole`]): kept, reported as failed.
     async fn fetch<'i>(
         &mut self,
         session: &mut ImapSession,
@@ -293,9 +296,18 @@ impl BatchRun<'_, '_> {
             .into_iter()
             .map(|m| (m.uid, m))
             .collect();
+        let mut unconfirmed = confirm_whole(session, name, &mut fetched).await?;
         let mut work = Vec::new();
         let mut abandoned = Vec::new();
         for item in items {
+            if let Some(reason) = unconfirmed.remove(&item.uid) {
+                shared
+                    .summary
+                    .borrow_mut()
+                    .fail(name, Some(item.uid), reason);
+                self.settled.insert(item.uid);
+                continue;
+            }
             let mut row = shared
                 .journal
                 .planned(name, folder.uid_validity, item.uid, item.size);
@@ -456,10 +468,12 @@ impl BatchRun<'_, '_> {
         Ok(())
     }
 
-    /// Removes the originals of verified copies: re-check UIDVALIDITY, `UID
-    /// STORE +FLAGS (\Deleted)`, carry over flags another client changed
-    /// meanwhile, then `UID EXPUNGE` exactly those UIDs. The one place a
-    /// plaintext original is removed. Journals each outcome.
+    /// Removes the originals of verified copies: re-check UIDVALIDITY, check
+    /// the copies are still there, `UID STORE +FLAGS (\Deleted)`, carry over
+    /// flags another client changed meanwhile, check the copies again (an
+    /// original whose copy is gone has `\Deleted` taken off again), then
+    /// `UID EXPUNGE` exactly those UIDs. The one place a plaintext original
+    /// is removed. Journals each outcome.
     async fn remove(
         &mut self,
         session: &mut ImapSession,
@@ -480,15 +494,44 @@ impl BatchRun<'_, '_> {
             .await
             .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
         check_validity(self.folder, status.uid_validity)?;
+        // Originals that stay, and why.
+        let mut kept: HashMap<u32, &str> = HashMap::new();
+        let all: Vec<&Work<'_>> = verified.iter().collect();
+        for uid in copies_gone(session, name, &all).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        let to_mark: Vec<u32> = originals
+            .iter()
+            .copied()
+            .filter(|u| !kept.contains_key(u))
+            .collect();
         let marked = session
-            .uid_store_deleted_many(&originals)
+            .uid_store_deleted_many(&to_mark)
             .await
             .with_context(|| format!("marking sealed originals \\Deleted in {name:?}"))?;
-        let copy_gone = carry_flag_changes(session, name, &verified, &marked).await?;
+        for uid in carry_flag_changes(session, name, &verified, &marked).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        let still_marked: Vec<&Work<'_>> = verified
+            .iter()
+            .filter(|w| marked.contains_key(&w.uid()) && !kept.contains_key(&w.uid()))
+            .collect();
+        for uid in copies_gone(session, name, &still_marked).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        // \Deleted comes off every original that stays: this run's mark,
+        // or a previous run's on a resumed one.
+        let unmark: Vec<u32> = verified
+            .iter()
+            .filter(|w| kept.contains_key(&w.uid()))
+            .filter(|w| marked.contains_key(&w.uid()) || w.item.resume)
+            .map(Work::uid)
+            .collect();
+        unmark_deleted(session, name, &unmark).await?;
         let to_expunge: Vec<u32> = marked
             .keys()
             .copied()
-            .filter(|u| !copy_gone.contains(u))
+            .filter(|u| !kept.contains_key(u))
             .collect();
         let left: HashSet<u32> = session
             .uid_expunge_many(&to_expunge)
@@ -500,14 +543,10 @@ impl BatchRun<'_, '_> {
         for w in &mut verified {
             let uid = w.uid();
             self.settled.insert(uid);
-            if copy_gone.contains(&uid) {
-                // Still `verified` in the journal, and \Deleted by us: a
+            if let Some(reason) = kept.get(&uid) {
+                // Still `verified` in the journal, without \Deleted: a
                 // re-run finds no copy for it and seals it again.
-                summary.fail(
-                    name,
-                    Some(uid),
-                    "its sealed copy vanished before the original was removed; the original was kept",
-                );
+                summary.fail(name, Some(uid), *reason);
             } else if !marked.contains_key(&uid) {
                 set(
                     &mut w.row,
@@ -566,10 +605,130 @@ impl BatchRun<'_, '_> {
     }
 }
 
+/// Checks that each original fetched is whole. Its body came as one
+/// complete `BODY[]` literal (`coffer-net` refuses a partial reply); when
+/// its length differs from the `RFC822.SIZE` served with it, it may have
+/// been cut on its way — or the server reports estimated sizes, as
+/// Exchange does unless configured otherwise. Those are fetched a second
+/// time and taken only when the bytes are identical. Returns the originals
+/// that could not be confirmed, with the reason, removed from `fetched`:
+/// they stay on the server untouched.
+async fn confirm_whole(
+    session: &mut ImapSession,
+    folder: &str,
+    fetched: &mut HashMap<u32, FetchedMessage>,
+) -> anyhow::Result<HashMap<u32, String>> {
+    let mut mismatched: Vec<u32> = fetched
+        .values()
+        .filter(|m| !m.size_matches())
+        .map(|m| m.uid)
+        .collect();
+    let mut refused = HashMap::new();
+    if mismatched.is_empty() {
+        return Ok(refused);
+    }
+    mismatched.sort_unstable();
+    let mut again: HashMap<u32, FetchedMessage> = session
+        .uid_fetch_many(&mismatched)
+        .await
+        .with_context(|| format!("fetching originals again to confirm their size in {folder:?}"))?
+        .into_iter()
+        .map(|m| (m.uid, m))
+        .collect();
+    for uid in mismatched {
+        let Some(first) = fetched.remove(&uid) else {
+            continue;
+        };
+        let (got, declared) = (first.body.len(), first.size);
+        match again.remove(&uid) {
+            Some(second) if second.body == first.body => {
+                tracing::info!(
+                    folder,
+                    uid,
+                    got,
+                    declared,
+                    "a body differs from its declared size but came back identical: the \
+                     server's size is an estimate"
+                );
+                fetched.insert(uid, first);
+            }
+            Some(second) => {
+                refused.insert(
+                    uid,
+                    format!(
+                        "its body ({got} bytes) did not match the size the server declared \
+                         ({declared} bytes), and a second fetch returned different bytes \
+                         ({} bytes): it may have been cut on its way; the original was kept",
+                        second.body.len()
+                    ),
+                );
+            }
+            None => {
+                refused.insert(
+                    uid,
+                    format!(
+                        "its body ({got} bytes) did not match the size the server declared \
+                         ({declared} bytes), and a second fetch did not return it; the \
+                         original was kept"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(refused)
+}
+
 /// The rows of originals that are not being resumed (a resumed one keeps
 /// its `verified` row until it is verified again; see [`BatchRun::fetch`]).
 fn fresh_rows<'w>(work: &'w [Work<'_>]) -> impl Iterator<Item = &'w JournalRow> {
     work.iter().filter(|w| !w.item.resume).map(|w| &w.row)
+}
+
+/// Why an original with a verified copy stays: its copy is gone.
+const COPY_GONE: &str = "its sealed copy vanished before the original was removed; the original was kept, \
+     without \\Deleted";
+
+/// The originals among `works` whose sealed copy no longer exists.
+async fn copies_gone(
+    session: &mut ImapSession,
+    folder: &str,
+    works: &[&Work<'_>],
+) -> anyhow::Result<Vec<u32>> {
+    let copies: Vec<u32> = works.iter().map(|w| w.row.appended_uid).collect();
+    let present: HashSet<u32> = session
+        .uids_present(&copies)
+        .await
+        .with_context(|| format!("checking the sealed copies are still there in {folder:?}"))?
+        .into_iter()
+        .collect();
+    Ok(works
+        .iter()
+        .filter(|w| !present.contains(&w.row.appended_uid))
+        .map(|w| w.uid())
+        .collect())
+}
+
+/// Takes `\Deleted` off originals that stay: none is left marked
+/// without a copy beside it.
+async fn unmark_deleted(
+    session: &mut ImapSession,
+    folder: &str,
+    uids: &[u32],
+) -> anyhow::Result<()> {
+    let deleted = ["\\Deleted".to_owned()];
+    for &uid in uids {
+        let now = session
+            .uid_change_flags(uid, &[], &deleted)
+            .await
+            .with_context(|| format!("taking \\Deleted off an original in {folder:?}"))?;
+        if now.is_some_and(|flags| has_flag(&flags, "\\Deleted")) {
+            anyhow::bail!(
+                "the server did not take \\Deleted off UID {uid} in {folder:?}, whose sealed \
+                 copy is gone: do not expunge this folder from another client"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Another client may have changed an original's flags (read it, flagged

@@ -1,8 +1,5 @@
 //! UID EXPUNGE of a set of UIDs (UIDPLUS), then which of them are still there.
 
-use std::collections::BTreeSet;
-
-use super::fetch_items::FetchItems;
 use super::uid_set::uid_set;
 use super::{ImapSession, command, timed};
 use crate::NetError;
@@ -29,20 +26,6 @@ impl ImapSession {
             .await
         })
         .await?;
-        let mut left = BTreeSet::new();
-        timed(self.limits, "checking messages were removed", async {
-            self.command("UID FETCH", &format!("UID FETCH {set} (UID)"), |response| {
-                if let Some(items) = FetchItems::read(response, false).transpose()?
-                    && let Some(uid) = items.uid
-                    && uids.contains(&uid)
-                {
-                    left.insert(uid);
-                }
-                Ok(())
-            })
-            .await
-        })
-        .await?;
-        Ok(left.into_iter().collect())
+        self.uids_present(uids).await
     }
 }

@@ -1,5 +1,6 @@
-//! UID FETCH of whole messages with BODY.PEEK[] (never sets \Seen): a whole
-//! folder, or a set of UIDs in one round trip.
+//! UID FETCH of whole messages with BODY.PEEK[] (never sets \Seen) and
+//! RFC822.SIZE: a whole folder, or a set of UIDs in one round trip. Only a
+//! complete `BODY[]` literal is a whole message; a partial reply is refused.
 
 use std::collections::BTreeMap;
 
@@ -17,15 +18,51 @@ pub struct FetchedMessage {
     pub flags: Vec<String>,
     /// INTERNALDATE as seconds since the Unix epoch.
     pub internaldate: i64,
-    /// The exact bytes of the message.
+    /// The exact bytes of the message, as one complete `BODY[]` literal.
     pub body: Vec<u8>,
+    /// `RFC822.SIZE`, as the server declared it in the same response.
+    pub size: u64,
 }
 
-const WHOLE: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[])";
+impl FetchedMessage {
+    /// Whether the body is as long as the server declared. A mismatch means
+    /// the body was cut (or padded) on its way, or that the server reports
+    /// estimated sizes (Exchange does unless configured otherwise): only a
+    /// second fetch returning the same bytes tells which.
+    pub fn size_matches(&self) -> bool {
+        u64::try_from(self.body.len()).is_ok_and(|len| len == self.size)
+    }
+
+    /// The message from the items gathered for `uid`: every item required,
+    /// and the body a whole `BODY[]`, not a partial `BODY[]<origin>` reply
+    /// (the server would be passing part of a message off as all of it).
+    pub(super) fn from_items(uid: u32, items: FetchItems) -> Result<Self, NetError> {
+        if let Some(origin) = items.body_origin {
+            return Err(NetError::Protocol(format!(
+                "the server answered a whole-message fetch of UID {uid} with a partial body \
+                 (BODY[]<{origin}>): refused, the message may be incomplete"
+            )));
+        }
+        Ok(FetchedMessage {
+            uid,
+            flags: FetchItems::required(items.flags, "FLAGS", uid)?,
+            internaldate: FetchItems::required(items.internaldate, "INTERNALDATE", uid)?,
+            size: u64::from(FetchItems::required(items.size, "RFC822.SIZE", uid)?),
+            body: FetchItems::required(items.body, "BODY[]", uid)?,
+        })
+    }
+}
+
+/// The items of a whole-message fetch (`fetch_one.rs` asks for the same).
+pub(super) const WHOLE: &str = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])";
 
 impl ImapSession {
     /// Fetches the messages `uids` of the selected folder, whole, with their
-    /// flags and INTERNALDATE, in one round trip, without marking any read.
+    /// flags, INTERNALDATE and declared size, in one round trip, without
+    /// marking any read. A partial body reply for any of them fails the
+    /// whole fetch ([`NetError::Protocol`]); a body whose length differs
+    /// from its declared size is returned (see
+    /// [`FetchedMessage::size_matches`]).
     /// Messages that no longer exist are missing from the result (in UID
     /// order). The caller keeps the batch's total size under
     /// [`crate::Limits::max_response_bytes`] (from `RFC822.SIZE`): the whole
@@ -49,13 +86,6 @@ fn messages(by_uid: BTreeMap<u32, FetchItems>) -> Result<Vec<FetchedMessage>, Ne
         // A pushed flag change (no body) about a message that then
         // vanished is not a message we fetched.
         .filter(|(_, items)| items.body.is_some())
-        .map(|(uid, items)| {
-            Ok(FetchedMessage {
-                uid,
-                flags: FetchItems::required(items.flags, "FLAGS", uid)?,
-                internaldate: FetchItems::required(items.internaldate, "INTERNALDATE", uid)?,
-                body: FetchItems::required(items.body, "BODY[]", uid)?,
-            })
-        })
+        .map(|(uid, items)| FetchedMessage::from_items(uid, items))
         .collect()
 }

@@ -33,6 +33,9 @@ pub(super) struct FetchItems {
     pub(super) internaldate: Option<i64>,
     pub(super) size: Option<u32>,
     pub(super) body: Option<Vec<u8>>,
+    /// The `<origin>` of a partial body reply (`BODY[]<0>`): present on
+    /// an answer to a head fetch, and never acceptable as a whole message.
+    pub(super) body_origin: Option<u32>,
 }
 
 impl FetchItems {
@@ -57,13 +60,17 @@ impl FetchItems {
                     Err(e) => return Some(Err(e)),
                 },
                 AttributeValue::Rfc822Size(size) => items.size = Some(*size),
-                // BODY[] as a whole, or its start (BODY[]<0>, a partial
-                // fetch from the first byte); NIL leaves the body absent.
+                // BODY[] as a whole, or a part of it (BODY[]<0>, a partial
+                // fetch from the first byte), its origin noted so a whole
+                // fetch can refuse it; NIL leaves the body absent.
                 AttributeValue::BodySection {
                     section: None,
-                    index: None | Some(0),
+                    index,
                     data: Some(data),
-                } if want_body => items.body = Some(data.to_vec()),
+                } if want_body => {
+                    items.body = Some(data.to_vec());
+                    items.body_origin = *index;
+                }
                 _ => {}
             }
         }
@@ -76,7 +83,10 @@ impl FetchItems {
         self.flags = later.flags.or(self.flags.take());
         self.internaldate = later.internaldate.or(self.internaldate);
         self.size = later.size.or(self.size);
-        self.body = later.body.or(self.body.take());
+        if later.body.is_some() {
+            self.body = later.body;
+            self.body_origin = later.body_origin;
+        }
     }
 
     /// A required item, or a protocol error naming it.

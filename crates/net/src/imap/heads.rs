@@ -54,7 +54,11 @@ impl ImapSession {
                     flags: FetchItems::required(items.flags, "FLAGS", uid)?,
                     internaldate: FetchItems::required(items.internaldate, "INTERNALDATE", uid)?,
                     size: u64::from(FetchItems::required(items.size, "RFC822.SIZE", uid)?),
-                    head: items.body.unwrap_or_default(),
+                    // Only a reply from the first byte is the head.
+                    head: match items.body_origin {
+                        None | Some(0) => items.body.unwrap_or_default(),
+                        Some(_) => Vec::new(),
+                    },
                 })
             })
             .collect()

@@ -18,6 +18,7 @@ mod heads;
 mod idle;
 mod list;
 mod move_one;
+mod present;
 mod search;
 mod select;
 mod store;
