@@ -950,3 +950,7 @@ async fn append_sealed(
     }
     Ok(())
 }
+
+fn has_flag(flags: &[String], flag: &str) -> bool {
+    flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+}
