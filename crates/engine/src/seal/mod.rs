@@ -16,9 +16,11 @@
 //! * [`plan`] — list a folder, recognise this vault's seals, batch the rest;
 //! * [`worker`] — the safe path for one batch, on a worker's own session;
 //! * [`verify`] — checking a copy fetched back;
+//! * [`bare_expunge`] — catching a server whose `UID EXPUNGE` removes more;
 //! * [`journal`] — the journal rows;
 //! * [`summary`] and [`progress`] — what the caller sees.
 
+mod bare_expunge;
 mod journal;
 mod plan;
 mod progress;
@@ -26,7 +28,7 @@ mod summary;
 mod verify;
 mod worker;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Instant;
@@ -125,6 +127,14 @@ impl Vault {
         if !uidplus {
             summary.warnings.push(NO_UIDPLUS.to_owned());
         }
+        let refusal = bare_expunge::refused(self.store(), &conn.name)?;
+        if let Some(why) = &refusal
+            && uidplus
+        {
+            summary
+                .warnings
+                .push(bare_expunge::warning(&conn.name, why));
+        }
         let journal = journal::Journal::new(self.store(), &conn.name);
         let queue = self
             .plan_all(&mut session, &journal, options, &mut summary, &mut progress)
@@ -137,11 +147,19 @@ impl Vault {
             let memory_kib = u32::try_from(options.memory_budget_bytes / 1024)
                 .unwrap_or(u32::MAX)
                 .max(1024);
+            let mut ours = bare_expunge::Ours::new();
+            for batch in &queue {
+                ours.entry(batch.folder.name.clone())
+                    .or_default()
+                    .extend(batch.items.iter().map(|i| i.uid));
+            }
             let shared = worker::Shared {
                 keys: self.keys(),
                 journal,
                 conn,
                 uidplus,
+                expunge: Cell::new(uidplus && refusal.is_none()),
+                ours,
                 queue: RefCell::new(queue),
                 summary: RefCell::new(&mut summary),
                 progress: RefCell::new(&mut progress),
