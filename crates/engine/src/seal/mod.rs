@@ -1,10 +1,13 @@
 //! Sealing an account: every folder ends up holding only sealed copies, and nothing is lost.
 //!
 //! The safe path (`../shared/DESIGN.md`, "Sealing a folder"), per original:
-//! plan → fetch (`BODY.PEEK[]`) → seal → APPEND with the original's flags
-//! and INTERNALDATE → fetch the copy back, compare, decrypt, compare the
-//! original's SHA-256 → re-check UIDVALIDITY → `UID STORE +FLAGS (\Deleted)`
-//! → `UID EXPUNGE` of that UID only → confirm. A journal row is committed
+//! plan → fetch (`BODY.PEEK[]`, a whole literal matching `RFC822.SIZE` or
+//! fetched twice identical) → seal → APPEND with the original's flags and
+//! INTERNALDATE → fetch the copy back, compare, decrypt, compare the
+//! original's SHA-256 → re-check UIDVALIDITY → check the copy still exists
+//! → `UID STORE +FLAGS (\Deleted)` → check the copy again (else take
+//! `\Deleted` off) → `UID EXPUNGE` of that UID only, watching that no other
+//! `\Deleted` message goes with it → confirm. A journal row is committed
 //! before each step ([`journal`]).
 //!
 //! Throughput comes from batches (one FETCH for many originals, one for
