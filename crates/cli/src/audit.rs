@@ -101,13 +101,14 @@ fn write_outputs(args: &AuditArgs, report: &AuditReport) -> anyhow::Result<()> {
 fn print_summary(report: &AuditReport) {
     let t = &report.totals;
     say!(
-        "{} message(s) in {} folder(s): {} sealed, {} plaintext, {} other encryption, {} malformed seal(s)",
+        "{} message(s) in {} folder(s): {} sealed, {} plaintext, {} other encryption, {} malformed seal(s), {} withheld by the server",
         t.total,
         report.folders.len(),
         t.sealed,
         t.plaintext,
         t.other_encryption,
-        t.malformed_seal
+        t.malformed_seal,
+        t.withheld
     );
     if let Some(v) = &report.verification {
         say!(
@@ -116,6 +117,13 @@ fn print_summary(report: &AuditReport) {
             v.checked,
             if v.sampled { " (random sample)" } else { "" }
         );
+        if v.checked < v.selected {
+            println!(
+                "{} of the {} seal(s) selected were withheld by the server: not verified",
+                v.selected - v.checked,
+                v.selected
+            );
+        }
     }
     for f in &report.findings {
         say!("  {} uid {}: {} ({})", f.folder, f.uid, f.kind, f.detail);

@@ -338,3 +338,74 @@ fn a_copy_gone_after_the_originals_are_marked_has_the_mark_taken_off_again() {
         h.proxy.commands()
     );
 }
+
+#[test]
+fn a_server_whose_uid_expunge_removes_all_deleted_mail_is_caught_and_remembered() {
+    let h = Hostile::new();
+    for i in 1..=2 {
+        h.put(&eml(i), &[]);
+    }
+    // Another client's mail, marked \Deleted and left for it to expunge.
+    h.put(&eml(9), &["\\Deleted"]);
+    let theirs = h.inbox()[2].clone();
+    h.proxy.on_command(|line| {
+        let at = line.find(" UID EXPUNGE ")?;
+        Some(format!("{} EXPUNGE", &line[..at]))
+    });
+    let summary = h.seal(|_| {});
+    // Our originals went, as asked; the other client's message went too.
+    assert_eq!(summary.sealed, 2, "{summary:#?}");
+    assert!(h.kept(&theirs).is_none());
+    let stopped = summary.folders["INBOX"]
+        .stopped
+        .clone()
+        .expect("INBOX stopped");
+    assert!(stopped.contains("UID EXPUNGE"), "{stopped}");
+    let alarm = summary
+        .failed
+        .iter()
+        .find(|f| f.uid.is_none())
+        .expect("the folder's failure");
+    assert!(alarm.error.contains("bare EXPUNGE"), "{}", alarm.error);
+    assert!(
+        alarm.error.contains(&format!("UID {}", theirs.uid)),
+        "{}",
+        alarm.error
+    );
+    assert!(
+        alarm.error.contains("another client expunging"),
+        "{}",
+        alarm.error
+    );
+    assert!(h.vault.expunge_refusal("test").unwrap().is_some());
+
+    // The next run expunges nothing: it seals and keeps the original.
+    h.put(&eml(3), &[]);
+    let third = h.inbox().into_iter().find(|m| m.bytes == eml(3)).unwrap();
+    h.proxy.forget_commands();
+    let again = h.seal(|_| {});
+    assert!(
+        !h.proxy.commands().iter().any(|c| c.contains("EXPUNGE")),
+        "{:?}",
+        h.proxy.commands()
+    );
+    assert_eq!(again.kept_originals, 1, "{again:#?}");
+    assert!(
+        again
+            .warnings
+            .iter()
+            .any(|w| w.contains("expunging is off"))
+    );
+    let kept = h.kept(&third).expect("the original kept");
+    assert!(!kept.flags.contains(&"\\Deleted".to_owned()));
+    assert!(h.copy_of(&third.bytes).is_some());
+
+    // Until the user allows it again.
+    assert!(h.vault.allow_expunge("test").unwrap());
+    assert!(!h.vault.allow_expunge("test").unwrap());
+    h.proxy.clear();
+    let last = h.seal(|_| {});
+    assert!(last.failed.is_empty(), "{last:#?}");
+    assert_eq!(last.sealed, 1);
+    assert!(h.kept(&third).is_none());
+}

@@ -49,4 +49,12 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Removes a setting; returns whether it was set.
+    pub fn remove_setting(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?
+            > 0)
+    }
 }

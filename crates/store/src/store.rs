@@ -255,6 +255,9 @@ mod tests {
         let store = Store::open(&path, key(1).database_key()).unwrap();
         assert_eq!(store.setting("theme").unwrap().as_deref(), Some("light"));
         assert_eq!(store.setting("nope").unwrap(), None);
+        assert!(store.remove_setting("theme").unwrap());
+        assert!(!store.remove_setting("theme").unwrap());
+        assert_eq!(store.setting("theme").unwrap(), None);
     }
 
     #[test]

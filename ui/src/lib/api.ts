@@ -115,6 +115,8 @@ export interface Counts {
   plaintext: number;
   other_encryption: number;
   malformed_seal: number;
+  /** Listed by the server but not returned on FETCH: never classified. */
+  withheld: number;
 }
 
 export interface Finding {
@@ -150,7 +152,7 @@ export interface AuditReport {
     recipient_counts: Record<string, number>;
     flags: Record<string, number>;
   };
-  verification: { checked: number; verified: number; sampled: boolean } | null;
+  verification: { selected: number; checked: number; verified: number; sampled: boolean } | null;
   /** The engine's one definition of "clean": show it, never recompute it. */
   clean: boolean;
   digest: string;

@@ -24,7 +24,7 @@ function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditRep
     coffer_version: "0.1.0",
     scanned_at: "2026-01-01T00:00:00Z",
     server: { host: "h", port: 993, security: "tls", certificate_sha256: null, user: "u" },
-    totals: { total: 3, sealed: 3, plaintext: 0, other_encryption: 0, malformed_seal: 0, ...partial },
+    totals: { total: 3, sealed: 3, plaintext: 0, other_encryption: 0, malformed_seal: 0, withheld: 0, ...partial },
     folders: [],
     findings: Array.from({ length: findings }, (_, i) => ({
       folder: "INBOX", uid: i, internaldate: "", size: 1, kind: "plaintext", detail: "",

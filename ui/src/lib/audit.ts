@@ -46,6 +46,7 @@ const KIND_LABELS: Record<string, string> = {
   malformed_seal: "Malformed seal",
   forged_seal: "Forged seal",
   unopenable_seal: "Cannot be opened",
+  withheld: "Withheld by the server",
 };
 
 export function kindLabel(kind: string): string {

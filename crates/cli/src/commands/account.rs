@@ -1,4 +1,4 @@
-//! `coffer account add|list|test|remove`: the IMAP accounts a vault seals.
+//! `coffer account add|list|test|remove|allow-expunge`: the IMAP accounts a vault seals.
 
 use std::path::Path;
 
@@ -28,6 +28,12 @@ pub enum AccountCommand {
     },
     /// Remove an account from the vault (nothing on the server changes).
     Remove {
+        /// The account.
+        name: String,
+    },
+    /// Let `seal` remove originals again after it caught the server removing
+    /// other clients' \Deleted mail on UID EXPUNGE (check the server first).
+    AllowExpunge {
         /// The account.
         name: String,
     },
@@ -113,6 +119,14 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
             vault.remove_account(&name)?;
             say!("removed account {name:?}");
         }
+        AccountCommand::AllowExpunge { name } => match vault.expunge_refusal(&name)? {
+            Some(why) => {
+                vault.allow_expunge(&name)?;
+                println!("expunging was off for account {name:?}, {why}");
+                println!("seal removes originals on account {name:?} again");
+            }
+            None => println!("expunging is not off for account {name:?}: nothing to allow"),
+        },
     }
     Ok(())
 }

@@ -56,10 +56,11 @@ pub fn render_html(report: &AuditReport) -> String {
     let _ = write!(
         h,
         "<h2>Totals</h2><table><tr><th>messages</th><th>sealed</th><th>plaintext</th>\
-         <th>other encryption</th><th>malformed seals</th></tr><tr><td>{}</td><td>{}</td><td>{}</td>\
-         <td>{}</td><td>{}</td></tr></table><h2>Folders</h2><table><tr><th>folder</th>\
+         <th>other encryption</th><th>malformed seals</th><th>withheld by the server</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
+         <h2>Folders</h2><table><tr><th>folder</th>\
          <th>UIDVALIDITY</th><th>messages</th><th>sealed</th></tr>",
-        t.total, t.sealed, t.plaintext, t.other_encryption, t.malformed_seal
+        t.total, t.sealed, t.plaintext, t.other_encryption, t.malformed_seal, t.withheld
     );
     for f in &report.folders {
         let _ = write!(
@@ -75,10 +76,13 @@ pub fn render_html(report: &AuditReport) -> String {
     if let Some(v) = &report.verification {
         let _ = write!(
             h,
-            "<h2>Verification with the vault's keys</h2><p>{} of {} opened seals are genuine{}.</p>",
+            "<h2>Verification with the vault's keys</h2><p>{} of {} opened seals are genuine{}; \
+             {} selected, {} withheld by the server.</p>",
             v.verified,
             v.checked,
-            if v.sampled { " (random sample)" } else { "" }
+            if v.sampled { " (random sample)" } else { "" },
+            v.selected,
+            v.selected.saturating_sub(v.checked)
         );
     }
     h.push_str("<h2>Messages that are not sealed</h2>");
@@ -100,7 +104,9 @@ pub fn render_html(report: &AuditReport) -> String {
                 esc(&f.kind),
                 esc(&f.detail),
                 esc(&f.keyed_hash),
-                if f.hash_covers_whole_message {
+                if f.keyed_hash.is_empty() {
+                    "(nothing read)"
+                } else if f.hash_covers_whole_message {
                     ""
                 } else {
                     " (first bytes)"

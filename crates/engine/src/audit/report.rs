@@ -13,7 +13,7 @@ pub const REPORT_FORMAT: &str = "coffer-audit/2";
 /// How many messages fell in each class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
-    /// All messages scanned.
+    /// All messages the server listed.
     pub total: u64,
     /// Well-formed Coffer seals.
     pub sealed: u64,
@@ -23,6 +23,8 @@ pub struct Counts {
     pub other_encryption: u64,
     /// Marked as a Coffer seal but not well-formed.
     pub malformed_seal: u64,
+    /// Listed by the server, but not returned when fetched: not classified.
+    pub withheld: u64,
 }
 
 impl Counts {
@@ -32,6 +34,7 @@ impl Counts {
             "sealed" => self.sealed += 1,
             "plaintext" => self.plaintext += 1,
             "other_encryption" => self.other_encryption += 1,
+            WITHHELD => self.withheld += 1,
             _ => self.malformed_seal += 1,
         }
     }
@@ -40,7 +43,16 @@ impl Counts {
     pub fn all_sealed(&self) -> bool {
         self.sealed == self.total
     }
+
+    /// Whether every message listed was read and classified.
+    pub fn all_classified(&self) -> bool {
+        self.withheld == 0
+    }
 }
+
+/// The finding kind of a message the server lists but does not return on
+/// FETCH (its head, or the whole seal to be opened).
+pub(crate) const WITHHELD: &str = "withheld";
 
 /// One folder's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,14 +77,16 @@ pub struct Finding {
     pub internaldate: String,
     /// Size in bytes (RFC822.SIZE).
     pub size: u64,
-    /// `plaintext`, `other_encryption`, `malformed_seal`, `forged_seal`, `unopenable_seal`.
+    /// `plaintext`, `other_encryption`, `malformed_seal`, `forged_seal`,
+    /// `unopenable_seal`, `withheld` (listed, but not returned on FETCH).
     pub kind: String,
     /// Why: the tool, or what is wrong with the seal.
     pub detail: String,
     /// HMAC-SHA256 (hex) of the bytes read (the whole message when
     /// `hash_covers_whole_message`, else its first bytes), under a random
     /// key drawn for this report and not kept: equal hashes within one
-    /// report are equal bytes, and no hash can confirm a guessed message.
+    /// report are equal bytes, and no hash can confirm a guessed message;
+    /// empty when nothing was read (`withheld`).
     pub keyed_hash: String,
     /// Whether `keyed_hash` covers the whole message.
     pub hash_covers_whole_message: bool,
@@ -127,7 +141,10 @@ pub struct ServerIdentity {
 /// The result of opening seals with the vault's keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Verification {
-    /// How many sealed messages were opened.
+    /// How many sealed messages were to be opened: every one, or the
+    /// random sample drawn.
+    pub selected: u64,
+    /// How many of them were opened (the others were withheld).
     pub checked: u64,
     /// How many opened with a valid manifest MAC (genuine seals).
     pub verified: u64,
@@ -156,9 +173,10 @@ pub struct AuditReport {
     pub visible_metadata: VisibleMetadata,
     /// Present when the scan opened seals with the vault's keys.
     pub verification: Option<Verification>,
-    /// Whether the mailbox holds only (genuine, where checked) seals: the
-    /// one definition of "clean", which the CLI, the HTML report and the
-    /// app show as it is.
+    /// Whether the mailbox holds only (genuine, where checked) seals: no
+    /// finding, every listed message classified as a seal, and, with the
+    /// keys, every selected seal opened and genuine. The one definition of
+    /// "clean", which the CLI, the HTML report and the app show as it is.
     pub clean: bool,
     /// SHA-256 (hex) over the canonical JSON of every other field.
     pub digest: String,
@@ -169,7 +187,16 @@ impl AuditReport {
     /// over the report's canonical JSON (every field but `digest`, which is
     /// empty while hashing).
     pub(crate) fn finish(&mut self) -> anyhow::Result<()> {
-        self.clean = self.findings.is_empty() && self.totals.all_sealed();
+        // A message the server withheld was never checked: not clean, even
+        // if no finding said so.
+        let opened_all = self
+            .verification
+            .as_ref()
+            .is_none_or(|v| v.checked == v.selected && v.verified == v.checked);
+        self.clean = self.findings.is_empty()
+            && self.totals.all_classified()
+            && self.totals.all_sealed()
+            && opened_all;
         self.seal_digest()
     }
 
@@ -210,6 +237,39 @@ mod tests {
             clean: false,
             digest: String::new(),
         }
+    }
+
+    #[test]
+    fn clean_needs_every_listed_message_classified_and_every_selected_seal_opened()
+    -> anyhow::Result<()> {
+        let mut r = report();
+        r.totals = Counts {
+            total: 2,
+            sealed: 2,
+            ..Counts::default()
+        };
+        r.verification = Some(Verification {
+            selected: 2,
+            checked: 2,
+            verified: 2,
+            sampled: false,
+        });
+        r.finish()?;
+        assert!(r.clean);
+        // A seal selected but never opened, with no finding to say so.
+        r.verification = Some(Verification {
+            selected: 2,
+            checked: 1,
+            verified: 1,
+            sampled: false,
+        });
+        r.finish()?;
+        assert!(!r.clean);
+        r.verification = None;
+        r.totals.withheld = 1;
+        r.finish()?;
+        assert!(!r.clean);
+        Ok(())
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Runs the scan: connect, list folders, EXAMINE each, read heads, classify.
 
+use std::collections::HashMap;
+
 use anyhow::Context as _;
 use coffer_core::audit::{HEAD_BYTES, Verdict, classify};
 use coffer_core::{Authenticity, VaultKeys, hex};
@@ -10,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::report::{
     AuditReport, Counts, Finding, FolderReport, REPORT_FORMAT, ServerIdentity, Verification,
-    VisibleMetadata,
+    VisibleMetadata, WITHHELD,
 };
 
 /// What to audit and how.
@@ -217,7 +219,9 @@ impl ReportKey {
 
 impl Scan {
     /// Classifies every message of one folder from its head, a batch of
-    /// heads at a time so memory stays flat whatever the folder's size.
+    /// heads at a time so memory stays flat whatever the folder's size. A
+    /// message listed but whose head the server does not return is a
+    /// finding (`withheld`): it was never classified.
     async fn folder(
         &mut self,
         session: &mut ImapSession,
@@ -225,20 +229,35 @@ impl Scan {
         progress: &mut impl FnMut(AuditProgress),
     ) -> anyhow::Result<FolderReport> {
         let status = session.examine(name).await?;
-        let uids: Vec<u32> = session
+        let listed = session
             .uid_list()
             .await
-            .with_context(|| format!("listing messages in {name:?}"))?
-            .into_iter()
-            .map(|m| m.uid)
-            .collect();
+            .with_context(|| format!("listing messages in {name:?}"))?;
         let mut counts = Counts::default();
-        for batch in uids.chunks(HEADS_PER_BATCH) {
-            let heads = session
-                .fetch_heads(batch, HEAD_BYTES)
+        for batch in listed.chunks(HEADS_PER_BATCH) {
+            let uids: Vec<u32> = batch.iter().map(|m| m.uid).collect();
+            let mut heads: HashMap<u32, MessageHead> = session
+                .fetch_heads(&uids, HEAD_BYTES)
                 .await
-                .with_context(|| format!("reading message heads in {name:?}"))?;
-            for m in heads {
+                .with_context(|| format!("reading message heads in {name:?}"))?
+                .into_iter()
+                .map(|m| (m.uid, m))
+                .collect();
+            for info in batch {
+                let Some(m) = heads.remove(&info.uid) else {
+                    counts.add(WITHHELD);
+                    self.totals.add(WITHHELD);
+                    self.findings.push(withheld(
+                        name,
+                        info.uid,
+                        info.internaldate,
+                        u64::from(info.size),
+                        "listed by the server, but its head was not returned when fetched \
+                         (withheld, or removed by another client during the scan): not checked",
+                    ));
+                    self.done += 1;
+                    continue;
+                };
                 let verdict = classify(&m.head, m.size);
                 counts.add(verdict.kind());
                 self.totals.add(verdict.kind());
@@ -300,7 +319,24 @@ impl Scan {
     }
 }
 
+/// A message the server listed but did not return: a finding with nothing
+/// read, so nothing hashed.
+fn withheld(folder: &str, uid: u32, internaldate: i64, size: u64, detail: &str) -> Finding {
+    Finding {
+        folder: folder.to_owned(),
+        uid,
+        internaldate: crate::rfc3339::utc(internaldate),
+        size,
+        kind: WITHHELD.to_owned(),
+        detail: detail.to_owned(),
+        keyed_hash: String::new(),
+        hash_covers_whole_message: false,
+    }
+}
+
 /// Opens sealed messages (all, or a random sample) with the vault's keys.
+/// One the server listed but does not return whole is a finding
+/// (`withheld`), and leaves `checked` short of `selected`.
 async fn verify(
     session: &mut ImapSession,
     keys: &VaultKeys,
@@ -319,6 +355,7 @@ async fn verify(
     sealed.sort_by(|a, b| a.folder.cmp(&b.folder).then(a.uid.cmp(&b.uid)));
     let total = sealed.len() as u64;
     let mut result = Verification {
+        selected: total,
         sampled,
         ..Verification::default()
     };
@@ -329,7 +366,15 @@ async fn verify(
             current = Some(item.folder.clone());
         }
         let Some(message) = session.uid_fetch_one(item.uid).await? else {
-            continue; // deleted meanwhile by another client
+            findings.push(withheld(
+                &item.folder,
+                item.uid,
+                item.internaldate,
+                item.size,
+                "a seal listed by the server, but not returned when fetched whole to be opened \
+                 (withheld, or removed by another client during the audit): not verified",
+            ));
+            continue;
         };
         result.checked += 1;
         let message = message.body;

@@ -148,6 +148,15 @@ impl Vault {
             }
             return self.move_message(id, &trash).await.map(Some);
         }
+        if let Some(why) = self.expunge_refusal(&place.account)? {
+            return Err(refusal(
+                Code::CapabilityMissing,
+                format!(
+                    "expunging is off for account {:?}, {why}; nothing was removed",
+                    place.account
+                ),
+            ));
+        }
         select_place(&mut session, &place).await?;
         // The user's chosen sealed copy, never a plaintext original: mark it
         // and remove exactly its UID (UIDPLUS), leaving other clients'

@@ -1,10 +1,13 @@
 //! Sealing an account: every folder ends up holding only sealed copies, and nothing is lost.
 //!
 //! The safe path (`../shared/DESIGN.md`, "Sealing a folder"), per original:
-//! plan → fetch (`BODY.PEEK[]`) → seal → APPEND with the original's flags
-//! and INTERNALDATE → fetch the copy back, compare, decrypt, compare the
-//! original's SHA-256 → re-check UIDVALIDITY → `UID STORE +FLAGS (\Deleted)`
-//! → `UID EXPUNGE` of that UID only → confirm. A journal row is committed
+//! plan → fetch (`BODY.PEEK[]`, a whole literal matching `RFC822.SIZE` or
+//! fetched twice identical) → seal → APPEND with the original's flags and
+//! INTERNALDATE → fetch the copy back, compare, decrypt, compare the
+//! original's SHA-256 → re-check UIDVALIDITY → check the copy still exists
+//! → `UID STORE +FLAGS (\Deleted)` → check the copy again (else take
+//! `\Deleted` off) → `UID EXPUNGE` of that UID only, watching that no other
+//! `\Deleted` message goes with it → confirm. A journal row is committed
 //! before each step ([`journal`]).
 //!
 //! Throughput comes from batches (one FETCH for many originals, one for
@@ -16,9 +19,11 @@
 //! * [`plan`] — list a folder, recognise this vault's seals, batch the rest;
 //! * [`worker`] — the safe path for one batch, on a worker's own session;
 //! * [`verify`] — checking a copy fetched back;
+//! * [`bare_expunge`] — catching a server whose `UID EXPUNGE` removes more;
 //! * [`journal`] — the journal rows;
 //! * [`summary`] and [`progress`] — what the caller sees.
 
+mod bare_expunge;
 mod journal;
 mod plan;
 mod progress;
@@ -26,7 +31,7 @@ mod summary;
 mod verify;
 mod worker;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Instant;
@@ -125,6 +130,14 @@ impl Vault {
         if !uidplus {
             summary.warnings.push(NO_UIDPLUS.to_owned());
         }
+        let refusal = bare_expunge::refused(self.store(), &conn.name)?;
+        if let Some(why) = &refusal
+            && uidplus
+        {
+            summary
+                .warnings
+                .push(bare_expunge::warning(&conn.name, why));
+        }
         let journal = journal::Journal::new(self.store(), &conn.name);
         let queue = self
             .plan_all(&mut session, &journal, options, &mut summary, &mut progress)
@@ -137,12 +150,20 @@ impl Vault {
             let memory_kib = u32::try_from(options.memory_budget_bytes / 1024)
                 .unwrap_or(u32::MAX)
                 .max(1024);
+            let mut ours = bare_expunge::Ours::new();
+            for batch in &queue {
+                ours.entry(batch.folder.name.clone())
+                    .or_default()
+                    .extend(batch.items.iter().map(|i| i.uid));
+            }
             let shared = worker::Shared {
                 keys: self.keys(),
                 journal,
                 conn,
                 scope: conn.scope(),
                 uidplus,
+                expunge: Cell::new(uidplus && refusal.is_none()),
+                ours,
                 queue: RefCell::new(queue),
                 summary: RefCell::new(&mut summary),
                 progress: RefCell::new(&mut progress),

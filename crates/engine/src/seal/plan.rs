@@ -230,7 +230,10 @@ async fn recognise_seals(
                     uid_validity: validity,
                     uid: head.uid,
                 };
-                let flags = flags.get(&head.uid).map(|f| (*f).clone()).unwrap_or_default();
+                let flags = flags
+                    .get(&head.uid)
+                    .map(|f| (*f).clone())
+                    .unwrap_or_default();
                 found.push(ctx.store, place, o, flags);
                 existing.entry(id).or_default().push(head.uid);
             }

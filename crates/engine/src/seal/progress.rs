@@ -56,7 +56,8 @@ pub enum SealProgress {
         uid: u32,
         /// The original's INTERNALDATE (Unix seconds): when it was delivered.
         internaldate: i64,
-        /// Whether the original was removed (false: kept, no UIDPLUS).
+        /// Whether the original was removed (false: kept: no UIDPLUS, or
+        /// expunging off for the account).
         original_removed: bool,
     },
     /// A folder stopped early; its remaining originals stay as they are.

@@ -63,7 +63,8 @@ pub struct FolderSummary {
     pub planned: u64,
     /// Originals replaced by a verified sealed copy (original removed).
     pub sealed: u64,
-    /// Verified sealed copies made whose originals were kept (no UIDPLUS).
+    /// Verified sealed copies made whose originals were kept (no UIDPLUS, or
+    /// expunging off for the account).
     pub kept_originals: u64,
     /// Seals of this vault found already there.
     pub already_sealed: u64,
@@ -250,7 +251,7 @@ impl SealSummary {
         let mb = self.bytes_sealed as f64 / 1e6;
         format!(
             "sealed {} message(s) ({mb:.1} MB) in {:.1} s; {} already sealed, {} kept as \
-             originals (no UIDPLUS), {} skipped, {} not made by this vault, {} vanished \
+             originals, {} skipped, {} not made by this vault, {} vanished \
              meanwhile, {} failed, {} folder(s) stopped",
             self.sealed,
             self.seconds,

@@ -1,6 +1,6 @@
 //! A sealing worker: its own IMAP session, taking batches off the shared queue and walking each through the safe path.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -13,6 +13,7 @@ use coffer_store::{CopyPlace, JournalRow, JournalState};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
+use super::bare_expunge;
 use super::journal::{Journal, set};
 use super::plan::{FolderPlan, Item};
 use super::progress::SealProgress;
@@ -35,6 +36,13 @@ pub(super) struct Shared<'a> {
     /// The account seal ids are keyed to.
     pub(super) scope: coffer_core::seal::AccountScope,
     pub(super) uidplus: bool,
+    /// Whether originals may be expunged: UIDPLUS, and the account not
+    /// marked for a server caught expunging more than asked (turned off
+    /// mid-run when this run catches it).
+    pub(super) expunge: Cell<bool>,
+    /// This run's originals, by folder: never another client's `\Deleted`
+    /// mail ([`bare_expunge::Watch`]).
+    pub(super) ours: bare_expunge::Ours,
     pub(super) queue: RefCell<VecDeque<Batch>>,
     pub(super) summary: RefCell<&'a mut SealSummary>,
     pub(super) progress: RefCell<&'a mut dyn FnMut(SealProgress)>,
@@ -254,7 +262,7 @@ impl BatchRun<'_, '_> {
         let t_append = t0.elapsed();
         let verified = self.verify(session, work).await?;
         let t_verify = t0.elapsed();
-        if self.shared.uidplus {
+        if self.shared.expunge.get() {
             self.remove(session, verified).await?;
         } else {
             self.keep(verified)?;
@@ -450,14 +458,15 @@ impl BatchRun<'_, '_> {
         Ok(verified)
     }
 
-    /// Without UIDPLUS: the verified copies stay, and so do their originals.
+    /// Without UIDPLUS, or with expunging off for the account: the verified
+    /// copies stay, and so do their originals.
     fn keep(&mut self, mut verified: Vec<Work<'_>>) -> anyhow::Result<()> {
+        let note = match self.shared.uidplus {
+            false => "the server lacks UIDPLUS: original kept",
+            true => "expunging is off for this account: original kept",
+        };
         for w in &mut verified {
-            set(
-                &mut w.row,
-                JournalState::Kept,
-                "the server lacks UIDPLUS: original kept",
-            );
+            set(&mut w.row, JournalState::Kept, note);
             self.settled.insert(w.uid());
         }
         self.shared.journal.write(verified.iter().map(|w| &w.row))?;
@@ -472,8 +481,9 @@ impl BatchRun<'_, '_> {
     /// the copies are still there, `UID STORE +FLAGS (\Deleted)`, carry over
     /// flags another client changed meanwhile, check the copies again (an
     /// original whose copy is gone has `\Deleted` taken off again), then
-    /// `UID EXPUNGE` exactly those UIDs. The one place a plaintext original
-    /// is removed. Journals each outcome.
+    /// `UID EXPUNGE` exactly those UIDs, watching that no other `\Deleted`
+    /// message goes with them ([`BatchRun::expunge`]). The one place a
+    /// plaintext original is removed. Journals each outcome.
     async fn remove(
         &mut self,
         session: &mut ImapSession,
@@ -519,6 +529,12 @@ impl BatchRun<'_, '_> {
         for uid in copies_gone(session, name, &still_marked).await? {
             kept.insert(uid, COPY_GONE);
         }
+        if !shared.expunge.get() {
+            // Another worker caught the server expunging too much meanwhile.
+            for uid in marked.keys() {
+                kept.entry(*uid).or_insert(EXPUNGE_OFF);
+            }
+        }
         // \Deleted comes off every original that stays: this run's mark,
         // or a previous run's on a resumed one.
         let unmark: Vec<u32> = verified
@@ -533,12 +549,7 @@ impl BatchRun<'_, '_> {
             .copied()
             .filter(|u| !kept.contains_key(u))
             .collect();
-        let left: HashSet<u32> = session
-            .uid_expunge_many(&to_expunge)
-            .await
-            .with_context(|| format!("removing sealed originals in {name:?}"))?
-            .into_iter()
-            .collect();
+        let left = self.expunge(session, &to_expunge).await?;
         let mut summary = shared.summary.borrow_mut();
         for w in &mut verified {
             let uid = w.uid();
@@ -602,6 +613,64 @@ impl BatchRun<'_, '_> {
             })
             .collect();
         crate::index::record_many(self.shared.journal.store(), &sealed);
+    }
+
+    /// `UID EXPUNGE` of `uids`, and the UIDs still there after it. The other
+    /// messages marked `\Deleted` in the folder are noted first; when every
+    /// one of them went too, the server treats `UID EXPUNGE` as a bare
+    /// `EXPUNGE`: expunging stops, for this run and for the account.
+    async fn expunge(
+        &mut self,
+        session: &mut ImapSession,
+        uids: &[u32],
+    ) -> anyhow::Result<HashSet<u32>> {
+        if uids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let name = self.folder.name.as_str();
+        let ours = self.shared.ours.get(name);
+        let watch = bare_expunge::Watch::before(session, |u| {
+            uids.contains(&u) || ours.is_some_and(|o| o.contains(&u))
+        })
+        .await?;
+        let left = session
+            .uid_expunge_many(uids)
+            .await
+            .with_context(|| format!("removing sealed originals in {name:?}"))?
+            .into_iter()
+            .collect();
+        if let Some(gone) = watch.all_gone(session).await? {
+            self.caught_bare_expunge(&gone);
+        }
+        Ok(left)
+    }
+
+    /// The server removed `gone` (other clients' `\Deleted` mail) along
+    /// with the originals: stop the folder, and expunge no more on this
+    /// account, in this run or any later one, until the user allows it.
+    fn caught_bare_expunge(&self, gone: &[u32]) {
+        let shared = self.shared;
+        let account = shared.conn.name.as_str();
+        let name = self.name();
+        shared.expunge.set(false);
+        let finding = bare_expunge::finding(name, gone);
+        let mut message = bare_expunge::alarm(account, &finding);
+        if let Err(error) = bare_expunge::refuse(shared.journal.store(), account, &finding) {
+            message.push_str(&format!(
+                " (COULD NOT BE RECORDED: {error:#}; later runs will expunge again)"
+            ));
+        }
+        tracing::error!(
+            folder = name,
+            ?gone,
+            "UID EXPUNGE removed other clients' mail"
+        );
+        shared.summary.borrow_mut().fail(name, None, message);
+        shared.stop(
+            name,
+            "the server removed other clients' \\Deleted mail on UID EXPUNGE; expunging is \
+             off for this account (see the failure reported)",
+        );
     }
 }
 
@@ -687,6 +756,10 @@ fn fresh_rows<'w>(work: &'w [Work<'_>]) -> impl Iterator<Item = &'w JournalRow> 
 /// Why an original with a verified copy stays: its copy is gone.
 const COPY_GONE: &str = "its sealed copy vanished before the original was removed; the original was kept, \
      without \\Deleted";
+
+/// Why an original with a verified copy stays: expunging was turned off.
+const EXPUNGE_OFF: &str = "expunging was turned off for this account during the run (see the \
+     failure reported for the folder); the original was kept, without \\Deleted";
 
 /// The originals among `works` whose sealed copy no longer exists.
 async fn copies_gone(

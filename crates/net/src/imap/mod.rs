@@ -20,6 +20,7 @@ mod list;
 mod move_one;
 mod present;
 mod search;
+mod search_deleted;
 mod select;
 mod store;
 mod store_many;
