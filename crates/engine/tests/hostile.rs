@@ -126,6 +126,27 @@ fn expunge(config: &PathBuf, uid: u32) {
     assert!(out.status.success(), "doveadm expunge: {out:?}");
 }
 
+fn mark_deleted(config: &PathBuf, uid: u32) {
+    let uid = uid.to_string();
+    let out = Command::new("doveadm")
+        .arg("-c")
+        .arg(config)
+        .args([
+            "flags",
+            "add",
+            "-u",
+            USER,
+            "\\Deleted",
+            "mailbox",
+            "INBOX",
+            "uid",
+            &uid,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "doveadm flags: {out:?}");
+}
+
 fn options() -> SealOptions {
     SealOptions {
         workers: 1,
@@ -342,12 +363,18 @@ fn a_copy_gone_after_the_originals_are_marked_has_the_mark_taken_off_again() {
 #[test]
 fn a_server_whose_uid_expunge_removes_all_deleted_mail_is_caught_and_remembered() {
     let h = Hostile::new();
+    // Another client's mail, marked \Deleted and left for it to expunge: a
+    // sealed message deleted in that client (plaintext marked \Deleted is
+    // sealed like any other, so it would not stay to be noticed).
+    h.put(&eml(9), &[]);
+    assert_eq!(h.seal(|_| {}).sealed, 1);
+    let theirs = h.inbox()[0].clone();
+    mark_deleted(&h.config(), theirs.uid);
+    let theirs = h.inbox()[0].clone();
+    assert!(theirs.flags.contains(&"\\Deleted".to_owned()));
     for i in 1..=2 {
         h.put(&eml(i), &[]);
     }
-    // Another client's mail, marked \Deleted and left for it to expunge.
-    h.put(&eml(9), &["\\Deleted"]);
-    let theirs = h.inbox()[2].clone();
     h.proxy.on_command(|line| {
         let at = line.find(" UID EXPUNGE ")?;
         Some(format!("{} EXPUNGE", &line[..at]))
