@@ -4,7 +4,8 @@
 //! [`outer`] is the constant RFC 5322/MIME template carrying the age file in
 //! base64; `agehdr` checks the age framing without keys; [`manifest`] is
 //! the decrypted inner plaintext (manifest, MAC, original, padding);
-//! [`padding`] picks size buckets; [`date`] formats INTERNALDATE.
+//! [`padding`] picks size buckets; [`date`] formats INTERNALDATE;
+//! [`structure`] checks byte ranges of a sealed message without keys.
 //!
 //! The whole `seal` module shares one error type, [`SealError`]: its
 //! submodules are layers of one format and a caller wants one answer.
@@ -14,6 +15,7 @@ pub mod date;
 pub mod manifest;
 pub mod outer;
 pub mod padding;
+pub mod structure;
 
 use std::io::{Read, Write};
 
@@ -24,6 +26,7 @@ use subtle::ConstantTimeEq;
 
 pub use date::InternalDate;
 pub use manifest::{AccountScope, Manifest, SealId, manifest_folder};
+pub use structure::{ByteRange, Structure};
 
 use crate::keys::VaultKeys;
 
@@ -342,23 +345,39 @@ pub fn inspect(sealed: &[u8]) -> Result<OuterInfo, SealError> {
 /// total size (IMAP `RFC822.SIZE`): what an auditor checks without
 /// downloading whole payloads. `head` must hold the outer header and the age
 /// header (a few kilobytes are plenty); when it holds the whole message this
-/// is exactly [`inspect`].
+/// is exactly [`inspect`]. The rest of the body is not looked at: check it
+/// with the [`Structure`] that [`inspect_structure`] returns.
 pub fn inspect_head(head: &[u8], total_size: u64) -> Result<OuterInfo, SealError> {
+    Ok(inspect_structure(head, total_size)?.0)
+}
+
+/// [`inspect_head`], plus what the head and the size fix about the rest of
+/// the message: where its lines lie and how its last line ends, to check
+/// byte ranges of it with [`Structure::check`].
+pub fn inspect_structure(
+    head: &[u8],
+    total_size: u64,
+) -> Result<(OuterInfo, Structure), SealError> {
     if head.len() as u64 >= total_size {
-        return inspect(head);
+        let info = inspect(head)?;
+        let structure = Structure::whole(head, info.payload_len as u64)?;
+        return Ok((info, structure));
     }
     let outer = outer::unwrap_prefix(head, total_size)?;
-    let framing = agehdr::check_prefix(&outer.payload_prefix, &outer.payload_len_candidates)?;
-    let payload_len = outer
-        .payload_len_candidates
+    let candidates = outer.layout.payload_len_candidates();
+    let framing = agehdr::check_prefix(&outer.payload_prefix, &candidates)?;
+    let payload_len = candidates
         .iter()
         .copied()
         .find(|&len| {
             len.checked_sub(framing.header_len as u64)
                 .is_some_and(|p| agehdr::plaintext_len(p) == Some(framing.plaintext_len))
         })
-        .unwrap_or_default();
-    Ok(OuterInfo {
+        .ok_or(SealError::MalformedPayload(
+            "encrypted length is not a padding bucket",
+        ))?;
+    let structure = Structure::new(outer.layout, payload_len, outer.lines_in_prefix);
+    let info = OuterInfo {
         version: outer::OUTER_VERSION,
         seal_id: outer.header.seal_id,
         date: outer.header.date,
@@ -366,7 +385,8 @@ pub fn inspect_head(head: &[u8], total_size: u64) -> Result<OuterInfo, SealError
         stanza_types: framing.stanza_types,
         payload_len: usize::try_from(payload_len).unwrap_or(usize::MAX),
         padded_len: framing.plaintext_len,
-    })
+    };
+    Ok((info, structure))
 }
 
 /// The age file inside a sealed message (after checking the outer template),

@@ -130,6 +130,12 @@ pub(crate) fn unwrap(message: &[u8]) -> Result<Outer, SealError> {
     })
 }
 
+/// Where the body lines of a whole `message` lie (its header checked).
+pub(crate) fn layout_of(message: &[u8]) -> Result<BodyLayout, SealError> {
+    let (_, body) = split_header(message)?;
+    BodyLayout::new((message.len() - body.len()) as u64, message.len() as u64)
+}
+
 /// What the outer header says, after checking it against the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OuterHeader {
@@ -138,16 +144,132 @@ pub(crate) struct OuterHeader {
     pub(crate) seal_id: SealId,
 }
 
+/// Where the base64 lines of a sealed message's body lie, fixed by the
+/// header's length and the message's total size alone: every line is
+/// [`LINE_LEN`] characters and CRLF except the last, which has 1 to
+/// [`LINE_LEN`], and the characters in all are a multiple of 4. The
+/// whole-message reader, the head inspector and the auditor's range checks
+/// all find the lines here and check each with [`check_line`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyLayout {
+    /// Offset of the first body line in the message.
+    pub(crate) body_start: u64,
+    /// Number of body lines (at least one).
+    pub(crate) lines: u64,
+    /// Base64 characters on the last line (1 to [`LINE_LEN`]).
+    pub(crate) last_line_chars: u64,
+}
+
+/// A full body line with its CRLF, in bytes.
+pub(crate) const FULL_LINE: u64 = LINE_LEN as u64 + 2;
+
+impl BodyLayout {
+    /// The layout of a message of `total_size` bytes whose body starts at
+    /// `body_start`; an error when no canonical body has that length.
+    pub(crate) fn new(body_start: u64, total_size: u64) -> Result<Self, SealError> {
+        let body_len = total_size
+            .checked_sub(body_start)
+            .filter(|&n| n > 2)
+            .ok_or(malformed("empty body"))?;
+        let lines = body_len.div_ceil(FULL_LINE);
+        let last = body_len - (lines - 1) * FULL_LINE;
+        if last < 3 {
+            return Err(malformed("body lines are not 76 base64 characters"));
+        }
+        let layout = BodyLayout {
+            body_start,
+            lines,
+            last_line_chars: last - 2,
+        };
+        if !layout.chars().is_multiple_of(4) {
+            return Err(malformed("body is not canonical base64"));
+        }
+        Ok(layout)
+    }
+
+    /// Base64 characters in the whole body.
+    pub(crate) fn chars(&self) -> u64 {
+        (self.lines - 1) * LINE_LEN as u64 + self.last_line_chars
+    }
+
+    /// The message's total size.
+    pub(crate) fn total_size(&self) -> u64 {
+        self.line_start(self.lines - 1) + self.last_line_chars + 2
+    }
+
+    /// Offset in the message where body line `line` starts.
+    pub(crate) fn line_start(&self, line: u64) -> u64 {
+        self.body_start + line * FULL_LINE
+    }
+
+    /// Length of body line `line` with its CRLF.
+    pub(crate) fn line_bytes(&self, line: u64) -> u64 {
+        if line + 1 == self.lines {
+            self.last_line_chars + 2
+        } else {
+            FULL_LINE
+        }
+    }
+
+    /// The age file lengths the body can hold: the final `=` padding (0 to
+    /// 2) is on the last line.
+    pub(crate) fn payload_len_candidates(&self) -> Vec<u64> {
+        let max = self.chars() / 4 * 3;
+        (0..=2u64).filter_map(|pad| max.checked_sub(pad)).collect()
+    }
+}
+
+/// The line-level rules of the body: `line` is one body line with its
+/// CRLF, `last` whether it is the final one. A line other than the last is
+/// exactly [`LINE_LEN`] characters of the base64 alphabet; the last has 1 to
+/// [`LINE_LEN`] and is canonical base64 on its own (padding only at its end,
+/// zero trailing bits). Returns the line's characters.
+pub(crate) fn check_line(line: &[u8], last: bool) -> Result<&[u8], SealError> {
+    let text = line
+        .strip_suffix(b"\r\n")
+        .ok_or(malformed("body lines do not end with CRLF"))?;
+    if text.is_empty() || text.len() > LINE_LEN || (!last && text.len() != LINE_LEN) {
+        return Err(malformed("body lines are not 76 base64 characters"));
+    }
+    if !last {
+        if let Some(&c) = text.iter().find(|&&c| !is_base64_char(c)) {
+            return Err(malformed(if c == b'=' {
+                "padding inside the base64 body"
+            } else {
+                "body is not canonical base64"
+            }));
+        }
+        return Ok(text);
+    }
+    // The last line holds a multiple of 4 characters (all others hold 76),
+    // so it decodes alone; STANDARD insists on canonical padding and zero
+    // trailing bits.
+    let mut out = [0u8; LINE_LEN / 4 * 3];
+    STANDARD
+        .decode_slice(text, &mut out)
+        .map_err(|_| malformed("body is not canonical base64"))?;
+    Ok(text)
+}
+
+/// The number of `=` at the end of the last line's characters.
+pub(crate) fn padding_of(last_line: &[u8]) -> u64 {
+    last_line.iter().rev().take_while(|&&c| c == b'=').count() as u64
+}
+
+fn is_base64_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
+}
+
 /// The start of a sealed message: its checked header, the age file bytes
-/// decoded from the complete body lines available, and the lengths the whole
-/// age file can have given the message's total size.
+/// decoded from the complete body lines available, and where the body's
+/// lines lie given the message's total size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OuterPrefix {
     pub(crate) header: OuterHeader,
     pub(crate) payload_prefix: Vec<u8>,
-    /// One to three candidates: the final base64 padding (0–2 `=`) is not
-    /// in the prefix.
-    pub(crate) payload_len_candidates: Vec<u64>,
+    pub(crate) layout: BodyLayout,
+    /// Body lines complete in the prefix (and checked).
+    pub(crate) lines_in_prefix: u64,
 }
 
 /// Checks the header template of `prefix` (the first bytes of a message
@@ -155,36 +277,16 @@ pub(crate) struct OuterPrefix {
 /// without needing the rest of the message.
 pub(crate) fn unwrap_prefix(prefix: &[u8], total_size: u64) -> Result<OuterPrefix, SealError> {
     let (header, body) = split_header(prefix)?;
-    let header_len = (prefix.len() - body.len()) as u64;
-    let body_len = total_size
-        .checked_sub(header_len)
-        .filter(|&n| n > 2)
-        .ok_or(malformed("empty body"))?;
-    // Every line is 76 characters + CRLF except the last, which has 1 to 76.
-    let full = (LINE_LEN + 2) as u64;
-    let lines = body_len.div_ceil(full);
-    let last = body_len - (lines - 1) * full;
-    if last < 3 {
-        return Err(malformed("body lines are not 76 base64 characters"));
-    }
-    let chars = (lines - 1) * LINE_LEN as u64 + (last - 2);
-    if !chars.is_multiple_of(4) {
-        return Err(malformed("body is not canonical base64"));
-    }
-    let max = chars / 4 * 3;
-    let payload_len_candidates = (0..=2u64).filter_map(|pad| max.checked_sub(pad)).collect();
-    // Decode only complete full-length lines from the prefix.
-    let complete = body.len() / (LINE_LEN + 2) * (LINE_LEN + 2);
-    let available = body.get(..complete).unwrap_or_default();
-    let mut payload_prefix = Vec::with_capacity(complete / (LINE_LEN + 2) * (LINE_LEN / 4 * 3));
-    for line in available.chunks(LINE_LEN + 2) {
-        let text = line
-            .strip_suffix(b"\r\n")
-            .filter(|t| t.len() == LINE_LEN)
-            .ok_or(malformed("body lines are not 76 base64 characters"))?;
-        if text.contains(&b'=') && (complete as u64) < body_len {
-            return Err(malformed("padding inside the base64 body"));
-        }
+    let layout = BodyLayout::new((prefix.len() - body.len()) as u64, total_size)?;
+    // Decode only complete lines from the prefix; none is the last, which
+    // ends the message, and the prefix is shorter than the message.
+    let lines_in_prefix = (body.len() as u64 / FULL_LINE).min(layout.lines - 1);
+    let mut payload_prefix = Vec::with_capacity(lines_in_prefix as usize * (LINE_LEN / 4 * 3));
+    for line in body
+        .chunks_exact(FULL_LINE as usize)
+        .take(lines_in_prefix as usize)
+    {
+        let text = check_line(line, false)?;
         STANDARD
             .decode_vec(text, &mut payload_prefix)
             .map_err(|_| malformed("body is not canonical base64"))?;
@@ -192,7 +294,8 @@ pub(crate) fn unwrap_prefix(prefix: &[u8], total_size: u64) -> Result<OuterPrefi
     Ok(OuterPrefix {
         header,
         payload_prefix,
-        payload_len_candidates,
+        layout,
+        lines_in_prefix,
     })
 }
 
@@ -275,45 +378,26 @@ fn split_header(message: &[u8]) -> Result<(OuterHeader, &[u8]), SealError> {
     ))
 }
 
-/// Decodes base64 lines of exactly [`LINE_LEN`] characters (the last one
-/// shorter or equal), each ended by CRLF, with canonical padding.
+/// Decodes the body: base64 lines where [`BodyLayout`] puts them, each
+/// passing [`check_line`].
 fn decode_body(body: &[u8]) -> Result<Vec<u8>, SealError> {
     const BATCH_LINES: usize = 64;
-    if body.is_empty() {
-        return Err(malformed("empty body"));
-    }
-    let mut out = Vec::with_capacity(body.len() / (LINE_LEN + 2) * (LINE_LEN / 4 * 3) + 64);
+    let layout = BodyLayout::new(0, body.len() as u64)?;
+    let mut out = Vec::with_capacity(body.len() / FULL_LINE as usize * (LINE_LEN / 4 * 3) + 64);
     let mut batch = Vec::with_capacity(BATCH_LINES * LINE_LEN);
-    let mut lines = 0;
     let mut rest = body;
-    while !rest.is_empty() {
-        let end = rest
-            .iter()
-            .position(|&c| c == b'\r')
-            .ok_or(malformed("body does not end with CRLF"))?;
-        let (line, tail) = rest.split_at(end);
-        rest = tail
-            .strip_prefix(b"\r\n")
-            .ok_or(malformed("body lines do not end with CRLF"))?;
-        let last = rest.is_empty();
-        if line.is_empty() || line.len() > LINE_LEN || (!last && line.len() != LINE_LEN) {
-            return Err(malformed("body lines are not 76 base64 characters"));
-        }
-        batch.extend_from_slice(line);
-        lines += 1;
-        if lines == BATCH_LINES || last {
-            // Full lines are 76 characters, a multiple of 4, so batches decode
-            // independently; padding may only appear in the final batch.
-            // STANDARD insists on canonical padding and zero trailing bits, so
-            // one age file has exactly one body.
-            if !last && batch.contains(&b'=') {
-                return Err(malformed("padding inside the base64 body"));
-            }
+    for line in 0..layout.lines {
+        let last = line + 1 == layout.lines;
+        let (this, tail) = rest.split_at(rest.len().min(layout.line_bytes(line) as usize));
+        rest = tail;
+        batch.extend_from_slice(check_line(this, last)?);
+        // Full lines are 76 characters, a multiple of 4, so batches decode
+        // independently; check_line allowed padding on the last line only.
+        if batch.len() == BATCH_LINES * LINE_LEN || last {
             STANDARD
                 .decode_vec(&batch, &mut out)
                 .map_err(|_| malformed("body is not canonical base64"))?;
             batch.clear();
-            lines = 0;
         }
     }
     Ok(out)
@@ -348,6 +432,81 @@ mod tests {
             assert_eq!(outer.seal_id, SealId::from_bytes([1; 32]));
             assert!(msg.ends_with(b"\r\n"));
             assert!(!msg.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
+        }
+    }
+
+    #[test]
+    fn each_line_rule() {
+        let full: Vec<u8> = [b'A'; LINE_LEN].iter().chain(b"\r\n").copied().collect();
+        assert!(check_line(&full, false).is_ok());
+        assert!(check_line(&full, true).is_ok());
+        let bad = |line: &[u8], last: bool| check_line(line, last).unwrap_err();
+        // Only the last line may be shorter; none longer; each ends in CRLF.
+        assert!(check_line(b"QQ==\r\n", true).is_ok());
+        assert_eq!(
+            bad(b"QQ==\r\n", false),
+            malformed("body lines are not 76 base64 characters")
+        );
+        assert_eq!(
+            bad(&[&full[..LINE_LEN], b"A\r\n"].concat(), true),
+            malformed("body lines are not 76 base64 characters")
+        );
+        assert_eq!(
+            bad(b"\r\n", true),
+            malformed("body lines are not 76 base64 characters")
+        );
+        assert_eq!(
+            bad(&full[..LINE_LEN], false),
+            malformed("body lines do not end with CRLF")
+        );
+        assert_eq!(
+            bad(&[&full[..LINE_LEN], b"\n"].concat(), false),
+            malformed("body lines do not end with CRLF")
+        );
+        // The alphabet; padding only at the end of the last line.
+        let mut other = full.clone();
+        other[10] = b'-';
+        assert_eq!(
+            bad(&other, false),
+            malformed("body is not canonical base64")
+        );
+        assert_eq!(bad(&other, true), malformed("body is not canonical base64"));
+        let mut padded = full.clone();
+        padded[LINE_LEN - 2..LINE_LEN].copy_from_slice(b"==");
+        assert_eq!(
+            bad(&padded, false),
+            malformed("padding inside the base64 body")
+        );
+        assert!(check_line(&padded, true).is_ok());
+        // The last line is canonical: whole groups, zero trailing bits.
+        assert_eq!(
+            bad(b"QR==\r\n", true),
+            malformed("body is not canonical base64")
+        );
+        assert_eq!(
+            bad(b"QQ=\r\n", true),
+            malformed("body is not canonical base64")
+        );
+        assert_eq!(
+            bad(b"Q=Q=\r\n", true),
+            malformed("body is not canonical base64")
+        );
+        assert_eq!(padding_of(b"QQ=="), 2);
+        assert_eq!(padding_of(b"QUE="), 1);
+        assert_eq!(padding_of(b"QUFB"), 0);
+    }
+
+    #[test]
+    fn the_layout_follows_from_the_sizes() {
+        let l = BodyLayout::new(10, 10 + FULL_LINE + 6).unwrap();
+        assert_eq!((l.lines, l.last_line_chars, l.chars()), (2, 4, 80));
+        assert_eq!(l.total_size(), 10 + FULL_LINE + 6);
+        assert_eq!(l.line_start(1), 10 + FULL_LINE);
+        assert_eq!((l.line_bytes(0), l.line_bytes(1)), (FULL_LINE, 6));
+        assert_eq!(l.payload_len_candidates(), vec![60, 59, 58]);
+        // No canonical body has these lengths.
+        for total in [10, 12, 10 + 5, 10 + FULL_LINE + 1, 10 + FULL_LINE + 2] {
+            assert!(BodyLayout::new(10, total).is_err(), "{total}");
         }
     }
 
