@@ -1,5 +1,10 @@
 //! Classifies a message on the server from its first bytes and its size: a
 //! Coffer seal, another tool's encryption, or plaintext — without any key.
+//! A seal so classified is a well-formed seal only once the rest of its
+//! structure checks out too: [`sample`] plans which byte ranges to read, and
+//! [`crate::seal::Structure::check`] checks them.
+
+pub mod sample;
 
 use crate::seal::{self, OuterInfo, SealError};
 
