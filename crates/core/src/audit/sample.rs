@@ -324,8 +324,8 @@ mod tests {
             let rest = s.lines() - s.lines_in_head();
             let between = rest.saturating_sub(TAIL_LINES);
             let samples = between.div_ceil(SAMPLE_EVERY_LINES).min(MAX_SAMPLES);
-            let want = rest.min(TAIL_LINES)
-                + (samples.saturating_sub(1) * SAMPLE_LINES).min(between);
+            let want =
+                rest.min(TAIL_LINES) + (samples.saturating_sub(1) * SAMPLE_LINES).min(between);
             assert!(lines >= want, "message {i}: {lines} lines, want {want}");
         }
     }
