@@ -5,14 +5,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 export PATH="$HOME/.cargo/bin:$PATH"
+# npm must not look for its own updates at exit (CI may block the registry).
+export npm_config_update_notifier=false
 
 # Servers of a test that was killed (timeout, crash) cannot stop themselves;
 # stop whatever the harness left behind when this run ends.
+# Nothing this run started may outlive it: a CI runner may wait for every
+# process it started, and a leftover daemon would hold it past its limit.
 cleanup() {
   for pidfile in /tmp/coffer-mailserver-*/dovecot-run/master.pid \
                  /tmp/coffer-mailserver-*/postfix/queue/pid/master.pid; do
     [ -f "$pidfile" ] && kill "$(tr -d ' ' < "$pidfile")" 2>/dev/null || true
   done
+  # Servers whose directory is already gone, and the app's test drivers.
+  pkill -f 'dovecot -c /tmp/coffer-mailserver-' 2>/dev/null || true
+  pkill -f '^tauri-driver|WebKitWebDriver' 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -34,6 +41,7 @@ cargo nextest run --workspace --locked --profile ci
 
 step "the app end to end (tauri-driver, WebKitWebDriver, Xvfb)"
 cargo build -p coffer-app -p coffer-harness --bin coffer-app --bin coffer-demo-server --locked
-(cd ui && xvfb-run -a --server-args="-screen 0 1280x800x24" npm run e2e)
+# Bounded: a driver that never exits fails the run instead of hanging it.
+(cd ui && timeout --kill-after=30 900 xvfb-run -a --server-args="-screen 0 1280x800x24" npm run e2e)
 
 printf '\nall checks passed in %d s\n' "$((SECONDS - started))"

@@ -197,8 +197,14 @@ protocol lmtp {{
         Ok(())
     }
 
+    /// Stops the master (and with it every Dovecot process): the one its
+    /// pid file names, and any other started with this config, so that a
+    /// pid file written late or lost never leaves a server running.
     fn stop(&self) {
         if let Some(pid) = process::read_pid(&self.base_dir.join("master.pid")) {
+            process::terminate(pid);
+        }
+        for pid in process::pids_with_arg(&self.config) {
             process::terminate(pid);
         }
     }

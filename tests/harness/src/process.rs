@@ -61,6 +61,25 @@ fn alive(pid: u32) -> bool {
             .unwrap_or(false)
 }
 
+/// The processes whose command line has `arg` as one of its arguments
+/// (e.g. a server's own config file): found through /proc, so a daemon is
+/// found even when its pid file is missing or stale.
+pub(crate) fn pids_with_arg(arg: &Path) -> Vec<u32> {
+    let Some(arg) = arg.to_str() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == arg.as_bytes()))
+        })
+        .collect()
+}
+
 /// Reads a pid file.
 pub(crate) fn read_pid(path: &Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
