@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use coffer_engine::Code;
-use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, audit, render_html};
+use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, Depth, audit, render_html};
 use coffer_engine::net::{ImapConfig, Security};
 use serde::{Deserialize, Serialize};
 use tauri::Emitter as _;
@@ -30,6 +30,9 @@ pub struct AuditRequest {
     ca_file: Option<String>,
     #[serde(default)]
     folders: Vec<String>,
+    /// Check every byte of every seal (default: head, tail and samples).
+    #[serde(default)]
+    full: bool,
 }
 
 /// Progress as the UI receives it on the `audit-progress` event.
@@ -87,6 +90,11 @@ pub async fn run_audit(
         folders: request.folders,
         keys: None,
         sample: None,
+        structure: if request.full {
+            Depth::Full
+        } else {
+            Depth::Sampled
+        },
     };
     let mut total = 0;
     let report = audit(options, |p| {

@@ -44,7 +44,7 @@ test("the Audit view reports the demo mailbox and exports the report", async () 
   await driver.wait(async () => (await textOf(driver, "[data-testid=audit-verdict]")) !== null,
     30000, `no report; error: ${await textOf(driver, "[data-testid=audit-error]")}`);
   const verdict = await textOf(driver, "[data-testid=audit-verdict]");
-  assert.equal(verdict, "2 finding(s): 2 of 6 messages are not sealed.");
+  assert.equal(verdict, "2 finding(s): 2 of 6 messages are not well-formed seals.");
   assert.equal(await textOf(driver, "[data-testid=total]"), "6");
   const findings = await textOf(driver, "[data-testid=findings]");
   assert.match(findings, /INBOX/);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::Code;
-use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, audit, render_html};
+use coffer_engine::audit::{AuditOptions, AuditProgress, AuditReport, Depth, audit, render_html};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::exit::Outcome;
@@ -30,6 +30,10 @@ pub struct AuditArgs {
     /// With --vault: open only a random sample of N sealed messages.
     #[arg(long, value_name = "N")]
     pub sample: Option<usize>,
+    /// Check every byte of every seal's structure (streams the whole
+    /// mailbox). Default: the head, the tail and sampled ranges.
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Runs the audit: success when everything is a seal, [`Code::NotClean`]
@@ -42,6 +46,11 @@ pub fn run(args: &AuditArgs, keys: Option<&coffer_engine::core::VaultKeys>) -> O
         folders: args.folders.clone(),
         keys,
         sample: args.sample,
+        structure: if args.full {
+            Depth::Full
+        } else {
+            Depth::Sampled
+        },
     };
     let bar = progress_bar();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,40 +110,46 @@ fn write_outputs(args: &AuditArgs, report: &AuditReport) -> anyhow::Result<()> {
 fn print_summary(report: &AuditReport) {
     let t = &report.totals;
     say!(
-        "{} message(s) in {} folder(s): {} sealed, {} plaintext, {} other encryption, {} malformed seal(s), {} withheld by the server",
+        "{} message(s) in {} folder(s): {} well-formed seal(s) ({}), {} plaintext, {} other encryption, {} malformed seal(s), {} withheld by the server",
         t.total,
         report.folders.len(),
         t.sealed,
+        report.structure_words(),
         t.plaintext,
         t.other_encryption,
         t.malformed_seal,
         t.withheld
     );
-    if let Some(v) = &report.verification {
-        say!(
-            "verified with the vault's keys: {} of {} genuine{}",
-            v.verified,
-            v.checked,
-            if v.sampled { " (random sample)" } else { "" }
-        );
-        if v.checked < v.selected {
-            println!(
-                "{} of the {} seal(s) selected were withheld by the server: not verified",
-                v.selected - v.checked,
-                v.selected
+    match &report.verification {
+        Some(v) => {
+            say!(
+                "genuine seals (opened with the vault's key): {} of {}{}",
+                v.verified,
+                v.checked,
+                if v.sampled { " (random sample)" } else { "" }
             );
+            if v.checked < v.selected {
+                say!(
+                    "{} of the {} seal(s) selected were withheld by the server: not verified",
+                    v.selected - v.checked,
+                    v.selected
+                );
+            }
+        }
+        None => {
+            say!("genuine seals: not checked (no vault key; audit with --vault to open the seals)")
         }
     }
     for f in &report.findings {
         say!("  {} uid {}: {} ({})", f.folder, f.uid, f.kind, f.detail);
     }
-    say!(
-        "{} — report digest {}",
-        if report.clean {
-            "OK: only ciphertext"
-        } else {
-            "NOT CLEAN"
-        },
-        report.digest
-    );
+    let status = if report.only_ciphertext {
+        "OK: only ciphertext"
+    } else if report.clean {
+        "OK: well-formed seals, not proven genuine"
+    } else {
+        "NOT CLEAN"
+    };
+    say!("{}", report.headline());
+    say!("{status} — report digest {}", report.digest);
 }

@@ -67,12 +67,57 @@ fn a_sealed_mailbox_exits_0_and_a_planted_plaintext_exits_1() {
     let html = setup.path("report.html");
     let out = setup.audit(&["--json", s(&json), "--html", s(&html)]);
     assert_eq!(code(&out), 0, "{}", text(&out));
-    assert!(text(&out).contains("OK: only ciphertext"), "{}", text(&out));
+    // Without the vault's key: well-formed, never "only ciphertext".
+    let t = text(&out);
+    assert!(
+        t.contains("OK: well-formed seals, not proven genuine"),
+        "{t}"
+    );
+    assert!(
+        t.contains("3 well-formed seal(s) (structure sampled)"),
+        "{t}"
+    );
+    assert!(!t.to_lowercase().contains("only ciphertext"), "{t}");
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(report["totals"]["sealed"], 3);
+    assert_eq!(report["format"], "coffer-audit/3");
+    assert_eq!(report["structure"], "sampled");
+    assert_eq!(report["clean"], true);
+    assert_eq!(report["only_ciphertext"], false);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("Every message is sealed.") && !page.contains("<script"),
+        page.contains("are well-formed seals (structure sampled)") && !page.contains("<script"),
+        "{page}"
+    );
+    assert!(!page.to_lowercase().contains("only ciphertext"), "{page}");
+
+    // With the vault's key, every seal opened: only ciphertext, in full too.
+    let (dir, pass) = (setup.dir(), setup.pass_file());
+    let out = setup.audit(&[
+        "--vault",
+        s(&dir),
+        "--passphrase-file",
+        s(&pass),
+        "--full",
+        "--json",
+        s(&json),
+        "--html",
+        s(&html),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("OK: only ciphertext"), "{t}");
+    assert!(t.contains("(structure checked in full)"), "{t}");
+    assert!(
+        t.contains("genuine seals (opened with the vault's key): 3 of 3"),
+        "{t}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["structure"], "full");
+    assert_eq!(report["only_ciphertext"], true);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Only ciphertext: all 3 message(s) are genuine seals"),
         "{page}"
     );
 
@@ -124,7 +169,7 @@ fn with_the_vault_a_forgery_exits_1_and_is_named() {
     assert_eq!(code(&out), 1, "{}", text(&out));
     let t = text(&out);
     assert!(
-        t.contains("verified with the vault's keys: 2 of 3 genuine"),
+        t.contains("genuine seals (opened with the vault's key): 2 of 3"),
         "{t}"
     );
     assert!(t.contains("INBOX uid 3: forged_seal"), "{t}");

@@ -15,7 +15,11 @@ mod validate;
 
 pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
+#[cfg(feature = "fuzzing")]
+pub use imap::fuzzing;
 pub use imap::{AppendUid, IdleOutcome, ToAppend, UidInfo};
-pub use imap::{FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, SpecialUse};
+pub use imap::{
+    FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, MessageRanges, SpecialUse,
+};
 pub use tls::check_ca_pem;
 pub use validate::validate_argument;

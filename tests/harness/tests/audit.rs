@@ -74,6 +74,7 @@ fn options<'a>(server: &MailServer, keys: Option<&'a VaultKeys>) -> AuditOptions
         folders: Vec::new(),
         keys,
         sample: None,
+        structure: coffer_engine::audit::Depth::Sampled,
     }
 }
 

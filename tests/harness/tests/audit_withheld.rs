@@ -46,6 +46,7 @@ async fn run(proxy: &RewriteProxy, keys: Option<&VaultKeys>) -> anyhow::Result<A
         folders: vec!["INBOX".to_owned()],
         keys,
         sample: None,
+        structure: coffer_engine::audit::Depth::Sampled,
     };
     audit(options, |_| {}).await
 }

@@ -107,6 +107,8 @@ export interface AuditRequest {
   security: Security;
   caFile: string | null;
   folders: string[];
+  /** Check every byte of every seal's structure (default: sampled). */
+  full?: boolean;
 }
 
 export interface Counts {
@@ -141,6 +143,8 @@ export interface AuditReport {
     certificate_sha256: string | null;
     user: string;
   };
+  /** How much of each seal the keyless structure check read. */
+  structure: "sampled" | "full";
   totals: Counts;
   folders: { name: string; uid_validity: number; counts: Counts }[];
   findings: Finding[];
@@ -155,6 +159,9 @@ export interface AuditReport {
   verification: { selected: number; checked: number; verified: number; sampled: boolean } | null;
   /** The engine's one definition of "clean": show it, never recompute it. */
   clean: boolean;
+  /** Clean, and every seal opened with the vault's key and genuine: the
+   * only report that may say "only ciphertext". */
+  only_ciphertext: boolean;
   digest: string;
 }
 

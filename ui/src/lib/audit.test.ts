@@ -20,10 +20,11 @@ describe("parseServer", () => {
 
 function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditReport {
   return {
-    format: "coffer-audit/2",
+    format: "coffer-audit/3",
     coffer_version: "0.1.0",
     scanned_at: "2026-01-01T00:00:00Z",
     server: { host: "h", port: 993, security: "tls", certificate_sha256: null, user: "u" },
+    structure: "sampled",
     totals: { total: 3, sealed: 3, plaintext: 0, other_encryption: 0, malformed_seal: 0, withheld: 0, ...partial },
     folders: [],
     findings: Array.from({ length: findings }, (_, i) => ({
@@ -36,6 +37,7 @@ function report(partial: Partial<AuditReport["totals"]>, findings = 0): AuditRep
     },
     verification: null,
     clean: findings === 0 && (partial.sealed ?? 3) === (partial.total ?? 3) && !partial.plaintext,
+    only_ciphertext: false,
     digest: "d",
   };
 }
@@ -51,10 +53,31 @@ describe("verdict", () => {
     expect(verdict(report({})).ok).toBe(true);
     expect(verdict(report({ sealed: 2, plaintext: 1 }, 1))).toEqual({
       ok: false,
-      text: "1 finding(s): 1 of 3 messages are not sealed.",
+      text: "1 finding(s): 1 of 3 messages are not well-formed seals.",
     });
     // A forgery found with the keys: all well-formed, still not clean.
     expect(verdict(report({}, 1)).ok).toBe(false);
+  });
+});
+
+describe("what a report may claim", () => {
+  it("says only ciphertext only for genuine seals opened with the key", () => {
+    const keyless = verdict(report({}));
+    expect(keyless.ok).toBe(true);
+    expect(keyless.text).toBe(
+      "All 3 messages are well-formed seals (structure sampled). They were not opened with the vault's key, so none is shown to be genuine.",
+    );
+    expect(keyless.text).not.toContain("ciphertext");
+    const full = verdict({ ...report({}), structure: "full" });
+    expect(full.text).toContain("(structure checked in full)");
+    expect(full.text).not.toContain("ciphertext");
+    const sample = { selected: 2, checked: 2, verified: 2, sampled: true };
+    expect(verdict({ ...report({}), verification: sample }).text).not.toContain("ciphertext");
+    const genuine = verdict({ ...report({}), only_ciphertext: true });
+    expect(genuine).toEqual({
+      ok: true,
+      text: "All 3 messages are genuine seals, opened with the vault's key: the provider holds only ciphertext.",
+    });
   });
 });
 

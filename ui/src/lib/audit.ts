@@ -25,18 +25,38 @@ export function parseServer(
   return { host: m[1], port };
 }
 
+/** The structure check's depth, in words. */
+export function structureWords(report: AuditReport): string {
+  return report.structure === "full" ? "structure checked in full" : "structure sampled";
+}
+
+/**
+ * The verdict, from the engine's `clean` and `only_ciphertext` as they are.
+ * "Only ciphertext" only for genuine seals (opened with the vault's key); a
+ * keyless report says "well-formed seals" and what it checked.
+ */
 export function verdict(report: AuditReport): { ok: boolean; text: string } {
   const t = report.totals;
-  if (report.clean) {
+  if (report.only_ciphertext) {
     return {
       ok: true,
-      text: `All ${t.total} messages are sealed: the provider holds only ciphertext.`,
+      text: `All ${t.total} messages are genuine seals, opened with the vault's key: the provider holds only ciphertext.`,
+    };
+  }
+  if (report.clean) {
+    const v = report.verification;
+    const opened = v
+      ? `${v.verified} of them, a random sample, were opened with the vault's key and are genuine.`
+      : "They were not opened with the vault's key, so none is shown to be genuine.";
+    return {
+      ok: true,
+      text: `All ${t.total} messages are well-formed seals (${structureWords(report)}). ${opened}`,
     };
   }
   const notSealed = t.total - t.sealed;
   return {
     ok: false,
-    text: `${report.findings.length} finding(s): ${notSealed} of ${t.total} messages are not sealed.`,
+    text: `${report.findings.length} finding(s): ${notSealed} of ${t.total} messages are not well-formed seals.`,
   };
 }
 

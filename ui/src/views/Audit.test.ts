@@ -4,10 +4,11 @@ import Audit from "./Audit.svelte";
 import type { AuditReport, AuditRequest } from "../lib/api";
 
 const report: AuditReport = {
-  format: "coffer-audit/2",
+  format: "coffer-audit/3",
   coffer_version: "0.1.0",
   scanned_at: "2026-01-01T00:00:00Z",
   server: { host: "127.0.0.1", port: 993, security: "tls", certificate_sha256: "AB:CD", user: "alice" },
+  structure: "sampled",
   totals: { total: 4, sealed: 3, plaintext: 1, other_encryption: 0, malformed_seal: 0, withheld: 0 },
   folders: [{ name: "INBOX", uid_validity: 1, counts: { total: 4, sealed: 3, plaintext: 1, other_encryption: 0, malformed_seal: 0, withheld: 0 } }],
   findings: [{ folder: "INBOX", uid: 4, internaldate: "2024-02-01T09:00:00Z", size: 2048, kind: "plaintext",
@@ -16,6 +17,7 @@ const report: AuditReport = {
     earliest_date: null, latest_date: null, recipient_counts: { "1": 3 }, flags: {} },
   verification: null,
   clean: false,
+  only_ciphertext: false,
   digest: "feedface",
 };
 

@@ -22,11 +22,7 @@ fn esc(s: &str) -> String {
 /// Renders `report` as HTML for people; the JSON stays the reference.
 pub fn render_html(report: &AuditReport) -> String {
     let mut h = String::new();
-    let verdict = if report.clean {
-        "Every message is sealed."
-    } else {
-        "Some messages are not sealed."
-    };
+    let verdict = report.headline();
     // Writing to a String cannot fail; results are ignored on purpose.
     let _ = write!(
         h,
@@ -50,17 +46,26 @@ pub fn render_html(report: &AuditReport) -> String {
             .as_deref()
             .unwrap_or("(no TLS)")),
         digest = esc(&report.digest),
+        verdict = esc(&verdict),
         cls = if report.clean { "ok" } else { "bad" },
     );
     let t = &report.totals;
     let _ = write!(
         h,
-        "<h2>Totals</h2><table><tr><th>messages</th><th>sealed</th><th>plaintext</th>\
+        "<h2>Totals</h2><p>Well-formed seals: head and structure checked without a key ({}). \
+         Genuine seals: opened with the vault's key (see below).</p>\
+         <table><tr><th>messages</th><th>well-formed seals</th><th>plaintext</th>\
          <th>other encryption</th><th>malformed seals</th><th>withheld by the server</th></tr>\
          <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\
          <h2>Folders</h2><table><tr><th>folder</th>\
-         <th>UIDVALIDITY</th><th>messages</th><th>sealed</th></tr>",
-        t.total, t.sealed, t.plaintext, t.other_encryption, t.malformed_seal, t.withheld
+         <th>UIDVALIDITY</th><th>messages</th><th>well-formed seals</th></tr>",
+        report.structure_words(),
+        t.total,
+        t.sealed,
+        t.plaintext,
+        t.other_encryption,
+        t.malformed_seal,
+        t.withheld
     );
     for f in &report.folders {
         let _ = write!(
@@ -73,10 +78,17 @@ pub fn render_html(report: &AuditReport) -> String {
         );
     }
     h.push_str("</table>");
+    if report.verification.is_none() {
+        h.push_str(
+            "<h2>Genuine seals (opened with the vault's key)</h2><p>Not checked: this audit ran \
+             without the vault's key. A well-formed seal may still carry something other than \
+             ciphertext; only opening it shows that.</p>",
+        );
+    }
     if let Some(v) = &report.verification {
         let _ = write!(
             h,
-            "<h2>Verification with the vault's keys</h2><p>{} of {} opened seals are genuine{}; \
+            "<h2>Genuine seals (opened with the vault's key)</h2><p>{} of {} opened seals are genuine{}; \
              {} selected, {} withheld by the server.</p>",
             v.verified,
             v.checked,
@@ -85,7 +97,7 @@ pub fn render_html(report: &AuditReport) -> String {
             v.selected.saturating_sub(v.checked)
         );
     }
-    h.push_str("<h2>Messages that are not sealed</h2>");
+    h.push_str("<h2>Messages that are not genuine seals</h2>");
     if report.findings.is_empty() {
         h.push_str("<p>None.</p>");
     } else {

@@ -8,14 +8,16 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 /// Report format identifier, bumped when fields change meaning.
-pub const REPORT_FORMAT: &str = "coffer-audit/2";
+pub const REPORT_FORMAT: &str = "coffer-audit/3";
 
 /// How many messages fell in each class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// All messages the server listed.
     pub total: u64,
-    /// Well-formed Coffer seals.
+    /// Well-formed Coffer seals: head and structure checked without a key
+    /// (sampled or in full, see [`AuditReport::structure`]). Whether they
+    /// are genuine shows only in [`Verification`].
     pub sealed: u64,
     /// Readable by the provider.
     pub plaintext: u64,
@@ -163,6 +165,9 @@ pub struct AuditReport {
     pub scanned_at: String,
     /// The server and account.
     pub server: ServerIdentity,
+    /// How much of each seal the keyless structure check read: `sampled`
+    /// (the head, the tail and sampled ranges) or `full` (every byte).
+    pub structure: &'static str,
     /// Totals over all folders.
     pub totals: Counts,
     /// Per-folder counts.
@@ -178,6 +183,12 @@ pub struct AuditReport {
     /// keys, every selected seal opened and genuine. The one definition of
     /// "clean", which the CLI, the HTML report and the app show as it is.
     pub clean: bool,
+    /// Whether the report shows the provider holds only ciphertext: clean,
+    /// and every seal opened with the vault's keys and genuine (not a
+    /// sample). A keyless report never says so: a well-formed seal's base64
+    /// may carry anything. The CLI, the HTML report and the app say "only
+    /// ciphertext" exactly when this is true.
+    pub only_ciphertext: bool,
     /// SHA-256 (hex) over the canonical JSON of every other field.
     pub digest: String,
 }
@@ -197,7 +208,56 @@ impl AuditReport {
             && self.totals.all_classified()
             && self.totals.all_sealed()
             && opened_all;
+        self.only_ciphertext = self.clean
+            && self.verification.as_ref().is_some_and(|v| {
+                !v.sampled && v.verified == self.totals.sealed && v.selected == self.totals.sealed
+            });
         self.seal_digest()
+    }
+
+    /// How the structure check ran, in words: `structure sampled` or
+    /// `structure checked in full`.
+    pub fn structure_words(&self) -> &'static str {
+        if self.structure == "full" {
+            "structure checked in full"
+        } else {
+            "structure sampled"
+        }
+    }
+
+    /// The verdict in one sentence, as the CLI and the HTML report print
+    /// it: "only ciphertext" only when [`AuditReport::only_ciphertext`].
+    pub fn headline(&self) -> String {
+        let t = &self.totals;
+        if self.only_ciphertext {
+            return format!(
+                "Only ciphertext: all {} message(s) are genuine seals, opened with the vault's key.",
+                t.total
+            );
+        }
+        if self.clean {
+            let opened = match &self.verification {
+                Some(v) => format!(
+                    "{} of them, a random sample, opened with the vault's key and are genuine; \
+                     the rest were not opened.",
+                    v.verified
+                ),
+                None => "None was opened with the vault's key, so none is shown to be genuine: \
+                         audit with the vault to open them."
+                    .to_owned(),
+            };
+            return format!(
+                "All {} message(s) are well-formed seals ({}). {opened}",
+                t.total,
+                self.structure_words()
+            );
+        }
+        format!(
+            "Not clean: {} finding(s); {} of {} message(s) are not well-formed seals.",
+            self.findings.len(),
+            t.total.saturating_sub(t.sealed),
+            t.total
+        )
     }
 
     fn seal_digest(&mut self) -> anyhow::Result<()> {
@@ -229,12 +289,14 @@ mod tests {
                 certificate_sha256: None,
                 user: "u".into(),
             },
+            structure: "sampled",
             totals: Counts::default(),
             folders: vec![],
             findings: vec![],
             visible_metadata: VisibleMetadata::default(),
             verification: None,
             clean: false,
+            only_ciphertext: false,
             digest: String::new(),
         }
     }
@@ -256,6 +318,7 @@ mod tests {
         });
         r.finish()?;
         assert!(r.clean);
+        assert!(r.only_ciphertext);
         // A seal selected but never opened, with no finding to say so.
         r.verification = Some(Verification {
             selected: 2,
@@ -269,6 +332,37 @@ mod tests {
         r.totals.withheld = 1;
         r.finish()?;
         assert!(!r.clean);
+        Ok(())
+    }
+
+    #[test]
+    fn only_every_seal_opened_and_genuine_is_only_ciphertext() -> anyhow::Result<()> {
+        let mut r = report();
+        r.totals = Counts {
+            total: 3,
+            sealed: 3,
+            ..Counts::default()
+        };
+        // Without the keys: well-formed seals, clean, but not proven.
+        r.finish()?;
+        assert!(r.clean && !r.only_ciphertext);
+        // A random sample opened: not every seal was shown genuine.
+        r.verification = Some(Verification {
+            selected: 2,
+            checked: 2,
+            verified: 2,
+            sampled: true,
+        });
+        r.finish()?;
+        assert!(r.clean && !r.only_ciphertext);
+        r.verification = Some(Verification {
+            selected: 3,
+            checked: 3,
+            verified: 3,
+            sampled: false,
+        });
+        r.finish()?;
+        assert!(r.only_ciphertext);
         Ok(())
     }
 

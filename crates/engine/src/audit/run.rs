@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
+use coffer_core::audit::sample::Depth;
 use coffer_core::audit::{HEAD_BYTES, Verdict, classify};
+use coffer_core::seal::Structure;
 use coffer_core::{Authenticity, VaultKeys, hex};
 use coffer_net::{ImapConfig, ImapSession, MessageHead};
 use rand::seq::SliceRandom as _;
@@ -14,6 +16,7 @@ use super::report::{
     AuditReport, Counts, Finding, FolderReport, REPORT_FORMAT, ServerIdentity, Verification,
     VisibleMetadata, WITHHELD,
 };
+use super::structure::{self, Defect};
 
 /// What to audit and how.
 pub struct AuditOptions<'a> {
@@ -29,6 +32,9 @@ pub struct AuditOptions<'a> {
     pub keys: Option<&'a VaultKeys>,
     /// With keys: open only a random sample of this many seals.
     pub sample: Option<usize>,
+    /// How much of each seal the keyless structure check reads: the head,
+    /// the tail and samples (default), or every byte.
+    pub structure: Depth,
 }
 
 impl std::fmt::Debug for AuditOptions<'_> {
@@ -39,6 +45,7 @@ impl std::fmt::Debug for AuditOptions<'_> {
             .field("folders", &self.folders)
             .field("with_keys", &self.keys.is_some())
             .field("sample", &self.sample)
+            .field("structure", &self.structure)
             .finish_non_exhaustive()
     }
 }
@@ -104,7 +111,10 @@ pub async fn audit(
         folders: folders.len(),
         messages: total_messages,
     });
-    let mut scan = Scan::default();
+    let mut scan = Scan {
+        depth: opts.structure,
+        ..Scan::default()
+    };
     let mut reports = Vec::with_capacity(folders.len());
     for name in &folders {
         reports.push(scan.folder(&mut session, name, &mut progress).await?);
@@ -132,12 +142,14 @@ pub async fn audit(
         coffer_version: coffer_core::VERSION,
         scanned_at,
         server,
+        structure: opts.structure.as_str(),
         totals: scan.totals,
         folders: reports,
         findings: scan.findings,
         visible_metadata: scan.visible.finish(scan.dates),
         verification,
         clean: false,
+        only_ciphertext: false,
         digest: String::new(),
     };
     report.finish()?;
@@ -187,6 +199,8 @@ struct Scan {
     done: u64,
     /// This report's key for the findings' hashes.
     key: ReportKey,
+    /// How much of each seal the structure check reads.
+    depth: Depth,
 }
 
 /// The key a report's findings are hashed under: random, drawn for one
@@ -243,22 +257,58 @@ impl Scan {
                 .into_iter()
                 .map(|m| (m.uid, m))
                 .collect();
+            let mut classified = Vec::with_capacity(batch.len());
             for info in batch {
-                let Some(m) = heads.remove(&info.uid) else {
-                    counts.add(WITHHELD);
-                    self.totals.add(WITHHELD);
-                    self.findings.push(withheld(
-                        name,
-                        info.uid,
-                        info.internaldate,
-                        u64::from(info.size),
-                        "listed by the server, but its head was not returned when fetched \
-                         (withheld, or removed by another client during the scan): not checked",
-                    ));
-                    self.done += 1;
-                    continue;
+                match heads.remove(&info.uid) {
+                    Some(m) => {
+                        let verdict = classify(&m.head, m.size);
+                        classified.push((m, verdict));
+                    }
+                    None => self.count_withheld(
+                        &mut counts,
+                        withheld(
+                            name,
+                            info.uid,
+                            info.internaldate,
+                            u64::from(info.size),
+                            "listed by the server, but its head was not returned when fetched \
+                             (withheld, or removed by another client during the scan): not checked",
+                        ),
+                    ),
+                }
+            }
+            // A seal's head is not enough: the rest of its structure is
+            // checked too, sampled or in full, before it counts as sealed.
+            let seals: Vec<(u32, Structure)> = classified
+                .iter()
+                .filter(|(_, v)| matches!(v, Verdict::Sealed(_)))
+                .filter_map(|(m, _)| {
+                    let (_, s) = coffer_core::seal::inspect_structure(&m.head, m.size).ok()?;
+                    Some((m.uid, s))
+                })
+                .collect();
+            let mut defects = structure::check(session, &seals, self.depth)
+                .await
+                .with_context(|| format!("checking the structure of seals in {name:?}"))?;
+            for (m, verdict) in classified {
+                let verdict = match defects.remove(&m.uid) {
+                    None => verdict,
+                    Some(Defect::Malformed(e)) => Verdict::MalformedSeal(e),
+                    Some(Defect::Withheld) => {
+                        self.count_withheld(
+                            &mut counts,
+                            withheld(
+                                name,
+                                m.uid,
+                                m.internaldate,
+                                m.size,
+                                "its head is a seal's, but the server did not return the parts \
+                                 of it asked for to check its structure: not checked",
+                            ),
+                        );
+                        continue;
+                    }
                 };
-                let verdict = classify(&m.head, m.size);
                 counts.add(verdict.kind());
                 self.totals.add(verdict.kind());
                 self.record(name, &m, &verdict);
@@ -274,6 +324,14 @@ impl Scan {
             uid_validity: status.uid_validity,
             counts,
         })
+    }
+
+    /// Counts a message the server listed but withheld, with its finding.
+    fn count_withheld(&mut self, counts: &mut Counts, finding: Finding) {
+        counts.add(WITHHELD);
+        self.totals.add(WITHHELD);
+        self.findings.push(finding);
+        self.done += 1;
     }
 
     /// A seal adds to what stays visible and waits to be opened; anything

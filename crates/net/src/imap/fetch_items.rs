@@ -36,6 +36,9 @@ pub(super) struct FetchItems {
     /// The `<origin>` of a partial body reply (`BODY[]<0>`): present on
     /// an answer to a head fetch, and never acceptable as a whole message.
     pub(super) body_origin: Option<u32>,
+    /// Every partial body reply (`BODY[]<origin>`) as (origin, bytes), in
+    /// the order received: the answers to a FETCH of several byte ranges.
+    pub(super) pieces: Vec<(u32, Vec<u8>)>,
 }
 
 impl FetchItems {
@@ -68,6 +71,9 @@ impl FetchItems {
                     index,
                     data: Some(data),
                 } if want_body => {
+                    if let Some(origin) = index {
+                        items.pieces.push((*origin, data.to_vec()));
+                    }
                     items.body = Some(data.to_vec());
                     items.body_origin = *index;
                 }
@@ -87,6 +93,7 @@ impl FetchItems {
             self.body = later.body;
             self.body_origin = later.body_origin;
         }
+        self.pieces.extend(later.pieces);
     }
 
     /// A required item, or a protocol error naming it.

@@ -14,11 +14,14 @@ mod expunge_many;
 mod fetch;
 mod fetch_items;
 mod fetch_one;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod heads;
 mod idle;
 mod list;
 mod move_one;
 mod present;
+mod ranges;
 mod search;
 mod search_deleted;
 mod select;
@@ -37,6 +40,7 @@ pub use fetch::FetchedMessage;
 pub use heads::MessageHead;
 pub use idle::IdleOutcome;
 pub use list::{Folder, SpecialUse};
+pub use ranges::MessageRanges;
 pub use uid_list::UidInfo;
 
 /// A logged-in IMAP session over a verified transport.
