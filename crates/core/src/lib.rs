@@ -28,6 +28,9 @@
 pub mod audit;
 pub mod calendar;
 mod codec;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keyfile;
 pub mod keys;
 pub mod mime;

@@ -2,7 +2,8 @@
 //! CI checks every saved input and regression without a nightly toolchain.
 //!
 //! `search_query` inputs are 8 bytes of `now` (little-endian i64) followed by
-//! the query; `mime_read` inputs are raw messages.
+//! the query; `mime_read` and `seal_open` inputs are raw messages;
+//! `seal_head` inputs are a claimed size (4 bytes, little-endian) and a head.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fs;
@@ -54,5 +55,21 @@ fn mime_read_corpus_is_read_within_limits() {
     for (path, data) in corpus("mime_read") {
         let m = mime::read_message(&data);
         assert!(m.text.len() <= limits.max_text_bytes, "{}", path.display());
+    }
+}
+
+#[test]
+fn seal_open_corpus_opens_or_is_refused() {
+    for (path, data) in corpus("seal_open") {
+        eprintln!("{}", path.display());
+        coffer_core::fuzzing::seal_open(&data);
+    }
+}
+
+#[test]
+fn seal_head_corpus_inspects_within_bounds() {
+    for (path, data) in corpus("seal_head") {
+        eprintln!("{}", path.display());
+        coffer_core::fuzzing::seal_head(&data);
     }
 }

@@ -261,7 +261,7 @@ pub(super) fn flag_list(flags: &[String]) -> Result<String, NetError> {
 /// The UIDs of an APPENDUID uid-set, in order, when it names exactly
 /// `count` distinct ones, ascending (the count is checked before expanding:
 /// a hostile `1:4294967295` allocates nothing).
-fn expand(members: &[UidSetMember], count: usize) -> Option<Vec<u32>> {
+pub(super) fn expand(members: &[UidSetMember], count: usize) -> Option<Vec<u32>> {
     let mut named: u64 = 0;
     for m in members {
         named += match m {
