@@ -59,3 +59,23 @@ mbsync_account() {
   printf 'IMAPAccount %s\nHost localhost\nPort %s\nUser %s\nPassCmd "cat %s"\nSSLType IMAPS\nCertificateFile %s\n\n' \
     "$1" "$port" "$2" "$3" "$ca"
 }
+
+# two_devices ACCOUNT2: device 1 (vault $work/one, array "one") seals the
+# loaded mailbox, untimed; device 2 (vault $work/two, array "two") is
+# recovered from device 1's recovery key and adds the same account under
+# the name ACCOUNT2. Neither is unlocked again by the caller's timing.
+two_devices() {
+  printf 'first device\n' > "$work/pass1"
+  printf 'second device\n' > "$work/pass2"
+  one=(target/release/coffer --vault "$work/one" --passphrase-file "$work/pass1")
+  two=(target/release/coffer --vault "$work/two" --passphrase-file "$work/pass2")
+  "${one[@]}" init > "$work/init.txt"
+  awk '/recovery key/{getline; getline; print; exit}' "$work/init.txt" | tr -d ' ' > "$work/key"
+  "${one[@]}" account add bench --imap "$host:$port" --user "$user" \
+      --password-file "$work/pass" --ca-file "$ca" > /dev/null
+  echo "device 1 seals the mailbox (untimed)..."
+  "${one[@]}" seal --json > "$work/seal1.json"
+  "${two[@]}" recover --recovery-key-file "$work/key" > /dev/null
+  "${two[@]}" account add "$1" --imap "$host:$port" --user "$user" \
+      --password-file "$work/pass" --ca-file "$ca" > /dev/null
+}

@@ -10,21 +10,7 @@ megabytes="${2:-400}"
 # shellcheck source=scripts/bench/common.sh
 source "$(dirname "$0")/common.sh"
 start_mailbox "$messages" "$megabytes" plain
-printf 'first device\n' > "$work/pass1"
-printf 'second device\n' > "$work/pass2"
-one=(target/release/coffer --vault "$work/one" --passphrase-file "$work/pass1")
-two=(target/release/coffer --vault "$work/two" --passphrase-file "$work/pass2")
-
-"${one[@]}" init > "$work/init.txt"
-awk '/recovery key/{getline; getline; print; exit}' "$work/init.txt" | tr -d ' ' > "$work/key"
-"${one[@]}" account add bench --imap "$host:$port" --user "$user" \
-    --password-file "$work/pass" --ca-file "$ca" > /dev/null
-echo "device 1 seals the mailbox (untimed)..."
-"${one[@]}" seal --json > "$work/seal1.json"
-
-"${two[@]}" recover --recovery-key-file "$work/key" > /dev/null
-"${two[@]}" account add other-name --imap "$host:$port" --user "$user" \
-    --password-file "$work/pass" --ca-file "$ca" > /dev/null
+two_devices other-name
 
 pass() {
   local out="$1"
