@@ -50,6 +50,19 @@ impl Device {
         self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
+    /// A new vault in a temporary directory, with the server's account.
+    fn with_account(server: &MailServer) -> (tempfile::TempDir, Device) {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
+        let dev = Device {
+            dir: tmp.path().join("v"),
+            pass: tmp.path().join("pass"),
+        };
+        dev.ok(&["init"]);
+        dev.add_account(server, tmp.path());
+        (tmp, dev)
+    }
+
     /// Search results without the device-local ids.
     fn answers(&self, query: &str) -> Value {
         let mut v = self.json(&["search", "--json", "--limit", "500", query]);
@@ -371,13 +384,16 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
     let maildir2 = tmp.path().join("maildir2");
     two.ok(&["export", "--maildir", s(&maildir2)]);
     assert_eq!(tree(&maildir2), files, "the second device's export differs");
-    // A second rebuild downloads nothing.
+    // A second rebuild downloads nothing, and with Dovecot's CONDSTORE
+    // lists no folder: every one is unchanged.
     let again = two.json(&["rebuild", "--json"]);
     assert_eq!(
         (again["indexed"].as_u64(), again["bytes"].as_u64()),
         (Some(0), Some(0)),
         "{again:#}"
     );
+    assert_eq!(again["unchanged"], again["folders"], "{again:#}");
+    assert!(again["folders"].as_u64() > Some(1), "{again:#}");
 
     // Flags changed on device 1 reach device 2 with sync.
     let unread = one.json(&["search", "--json", "lunch"]);
@@ -406,6 +422,23 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
     let synced = two.json(&["sync", "--json"]);
     assert_eq!(synced["flags_changed"], 1, "{synced:#}");
     assert_eq!(synced["not_sealed"], 1, "{synced:#}");
+    // INBOX changed (a flag, a delivery): listed again; the rest were not.
+    assert_eq!(
+        synced["unchanged"].as_u64(),
+        synced["folders"].as_u64().map(|n| n - 1),
+        "{synced:#}"
+    );
+    // Nothing changed since: nothing listed, the same counts.
+    let quiet = two.json(&["sync", "--json"]);
+    assert_eq!(quiet["unchanged"], quiet["folders"], "{quiet:#}");
+    assert_eq!(
+        (
+            quiet["not_sealed"].as_u64(),
+            quiet["flags_changed"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "{quiet:#}"
+    );
     assert!(
         two.json(&["search", "--json", "quokka"])
             .as_array()
@@ -422,14 +455,7 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
 #[test]
 fn forged_and_truncated_seals_are_listed_never_indexed_as_mail() {
     let server = MailServer::start().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
-    let dev = Device {
-        dir: tmp.path().join("v"),
-        pass: tmp.path().join("pass"),
-    };
-    dev.ok(&["init"]);
-    dev.add_account(&server, tmp.path());
+    let (_tmp, dev) = Device::with_account(&server);
     server
         .deliver(
             USER,
@@ -491,14 +517,7 @@ fn forged_and_truncated_seals_are_listed_never_indexed_as_mail() {
 fn mark_move_and_delete_reach_the_sealed_copies_on_the_server() {
     let server = MailServer::start().unwrap();
     server.create_folder(USER, "Projects").unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("pass"), "pass\n").unwrap();
-    let dev = Device {
-        dir: tmp.path().join("v"),
-        pass: tmp.path().join("pass"),
-    };
-    dev.ok(&["init"]);
-    dev.add_account(&server, tmp.path());
+    let (_tmp, dev) = Device::with_account(&server);
     for word in ["alpha", "bravo", "charlie"] {
         let m = eml(
             &format!("From: a@{DOMAIN}\r\nSubject: {word}"),
@@ -732,4 +751,42 @@ fn an_interrupted_rebuild_resumes_where_it_stopped() {
     );
     let all = dev.json(&["search", "--json", "--limit", "1000", "NOT zzzz"]);
     assert_eq!(all.as_array().unwrap().len(), 300);
+}
+
+#[test]
+fn without_condstore_every_folder_is_listed_and_nothing_is_missed() {
+    let server = MailServer::builder()
+        .without_capabilities(&["CONDSTORE", "QRESYNC"])
+        .start()
+        .unwrap();
+    for (i, folder) in ["INBOX", "INBOX", "Archive"].iter().enumerate() {
+        let bytes = eml(
+            &format!("From: a@{DOMAIN}\r\nSubject: wombat {i}"),
+            "burrow\r\n",
+        );
+        server.deliver(USER, folder, &bytes).unwrap();
+    }
+    let (_tmp, dev) = Device::with_account(&server);
+    dev.ok(&["seal"]);
+    let first = dev.json(&["sync", "--json"]);
+    assert_eq!(first["unchanged"], 0, "{first:#}");
+    assert_eq!(first["not_sealed"], 0, "{first:#}");
+    // A new message: without HIGHESTMODSEQ the folder is listed, and seen.
+    server
+        .deliver(
+            USER,
+            "Archive",
+            &eml(&format!("From: b@{DOMAIN}\r\nSubject: late"), "x\r\n"),
+        )
+        .unwrap();
+    let again = dev.json(&["sync", "--json"]);
+    assert_eq!(again["unchanged"], 0, "{again:#}");
+    assert_eq!(again["not_sealed"], 1, "{again:#}");
+    assert_eq!(
+        dev.json(&["search", "--json", "wombat"])
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 }

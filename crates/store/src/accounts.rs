@@ -168,6 +168,10 @@ impl Store {
     /// Removes the account called `name`; `false` when there was none.
     /// Its journal rows stay: they describe what is on the server.
     pub fn remove_account(&self, name: &str) -> Result<bool, AccountError> {
+        // What sync saw of its folders goes too: an account added again
+        // under this name is listed in full.
+        self.conn()
+            .execute("DELETE FROM folder_sync WHERE account = ?1", [name])?;
         Ok(self
             .conn()
             .execute("DELETE FROM accounts WHERE name = ?1", [name])?

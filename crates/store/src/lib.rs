@@ -19,6 +19,7 @@
 )]
 
 mod accounts;
+mod folder_sync;
 pub mod index;
 mod journal;
 mod layout;
@@ -27,6 +28,7 @@ pub mod migrations;
 mod store;
 
 pub use accounts::{AccountError, AccountRecord, AccountSecurity};
+pub use folder_sync::FolderSync;
 pub use index::{AttachmentInfo, CopyPlace, Hit, IndexEntry, Indexed, NewEntry, RowPlace, Trust};
 pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;

@@ -43,9 +43,10 @@ fn report(s: &RebuildSummary, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     say!(
-        "{}: {} folder(s); {} indexed, {} moved, {} flag change(s), {} removed; {} bytes downloaded",
+        "{}: {} folder(s) ({} unchanged, not listed); {} indexed, {} moved, {} flag change(s), {} removed; {} bytes downloaded",
         safe_line(&s.account),
         s.folders,
+        s.unchanged,
         s.indexed,
         s.moved,
         s.flags_changed,

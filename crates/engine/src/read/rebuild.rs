@@ -8,6 +8,12 @@
 //! is downloaded). Only seals the index has never seen are downloaded and
 //! opened, a batch at a time; each is committed on its own, so an
 //! interrupted run resumes where it stopped.
+//!
+//! On a server with CONDSTORE (RFC 7162) a complete pass records each
+//! folder's UIDVALIDITY and HIGHESTMODSEQ; the next pass skips a folder
+//! where both are unchanged and the index still holds a row for every seal
+//! in it (nothing was added, flagged or expunged there): only its EXAMINE
+//! goes over the wire.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,7 +22,7 @@ use coffer_core::audit::HEAD_BYTES;
 use coffer_core::seal::outer::MARKER_HEADER;
 use coffer_core::{Authenticity, SealId};
 use coffer_net::ImapSession;
-use coffer_store::{CopyPlace, RowPlace, Trust};
+use coffer_store::{CopyPlace, FolderSync, RowPlace, Trust};
 use serde::Serialize;
 
 use crate::Vault;
@@ -56,6 +62,9 @@ pub struct RebuildSummary {
     pub account: String,
     /// Folders compared.
     pub folders: u64,
+    /// Of those, folders skipped as unchanged since the last complete pass
+    /// (the server's HIGHESTMODSEQ, CONDSTORE): nothing in them was listed.
+    pub unchanged: u64,
     /// Genuine seals downloaded, opened and indexed.
     pub indexed: u64,
     /// Seals listed without content: not this vault's (forged, foreign,
@@ -111,14 +120,23 @@ impl Vault {
             account: conn.name.clone(),
             ..RebuildSummary::default()
         };
+        // Without it every folder is listed in full, every time.
+        let condstore = session.enable_condstore().await.unwrap_or_else(|error| {
+            tracing::debug!(%error, "ENABLE CONDSTORE refused");
+            false
+        });
         let folders = crate::folders::choose(&mut session, &[]).await?;
         let mut gone: Vec<Gone> = Vec::new();
         let mut new: Vec<New> = Vec::new();
+        let mut seen: Vec<(String, FolderSync)> = Vec::new();
         for folder in &folders {
-            let found = self
+            let (found, state) = self
                 .compare_folder(&mut session, &conn, folder, &mut gone, &mut summary)
                 .await
                 .with_context(|| format!("comparing folder {folder:?} with the index"))?;
+            if let Some(state) = state.filter(|_| condstore) {
+                seen.push((folder.clone(), state));
+            }
             progress(RebuildProgress::FolderScanned {
                 folder: folder.clone(),
                 new: found.len() as u64,
@@ -149,6 +167,11 @@ impl Vault {
         });
         self.download(&mut session, &conn, to_fetch, &mut summary, &mut progress)
             .await?;
+        // Only a complete pass is a basis for skipping folders next time.
+        self.store().forget_folder_sync(&conn.name, None)?;
+        for (folder, state) in &seen {
+            self.store().set_folder_sync(&conn.name, folder, state)?;
+        }
         if let Err(error) = session.logout().await {
             tracing::debug!(%error, "logout after sync failed");
         }
@@ -156,7 +179,9 @@ impl Vault {
     }
 
     /// Compares one folder with the index: takes flag changes over, notes
-    /// rows whose copy is gone, and returns the seals the index lacks.
+    /// rows whose copy is gone, and returns the seals the index lacks, with
+    /// what to record of the folder (its HIGHESTMODSEQ, when reported). A
+    /// folder unchanged since the last complete pass is not listed.
     async fn compare_folder(
         &self,
         session: &mut ImapSession,
@@ -164,9 +189,21 @@ impl Vault {
         folder: &str,
         gone: &mut Vec<Gone>,
         summary: &mut RebuildSummary,
-    ) -> anyhow::Result<Vec<New>> {
+    ) -> anyhow::Result<(Vec<New>, Option<FolderSync>)> {
         let status = session.examine(folder).await?;
         let validity = status.uid_validity;
+        if let (Some(modseq), Some(before)) = (
+            status.highest_modseq,
+            self.store().folder_sync(&conn.name, folder)?,
+        ) && before.uid_validity == validity
+            && before.highest_modseq == modseq
+            && self.store().index_count_in(&conn.name, folder)? + before.not_sealed
+                == u64::from(status.exists)
+        {
+            summary.unchanged += 1;
+            summary.not_sealed += before.not_sealed;
+            return Ok((Vec::new(), Some(before)));
+        }
         let listed = session.uid_list().await?;
         let seals: HashSet<u32> = session
             .uid_search_header(MARKER_HEADER, "")
@@ -187,7 +224,8 @@ impl Vault {
                 });
             }
         }
-        summary.not_sealed += listed.iter().filter(|m| !seals.contains(&m.uid)).count() as u64;
+        let not_sealed = listed.iter().filter(|m| !seals.contains(&m.uid)).count() as u64;
+        summary.not_sealed += not_sealed;
         let mut new = Vec::new();
         let mut present = HashSet::new();
         for m in listed.iter().filter(|m| seals.contains(&m.uid)) {
@@ -216,7 +254,14 @@ impl Vault {
                 });
             }
         }
-        Ok(new)
+        // The modseq read before listing: a change made while listing
+        // raises it past this, and the next pass lists the folder again.
+        let state = status.highest_modseq.map(|highest_modseq| FolderSync {
+            uid_validity: validity,
+            highest_modseq,
+            not_sealed,
+        });
+        Ok((new, state))
     }
 
     /// A new seal whose seal id is a gone row's is that row, moved: the row

@@ -12,6 +12,10 @@ pub struct FolderStatus {
     pub uid_next: Option<u32>,
     /// How many messages the folder holds.
     pub exists: u32,
+    /// HIGHESTMODSEQ (RFC 7162), when the server reports it (CONDSTORE,
+    /// see [`ImapSession::enable_condstore`]): it grows with every change
+    /// in the folder.
+    pub highest_modseq: Option<u64>,
 }
 
 impl ImapSession {

@@ -4,6 +4,7 @@ mod append;
 mod capabilities;
 mod capability_cache;
 mod command;
+mod condstore;
 mod connect;
 mod create;
 mod date;

@@ -42,6 +42,7 @@ impl ImapSession {
             uid_validity,
             uid_next: mailbox.uid_next,
             exists: mailbox.exists,
+            highest_modseq: mailbox.highest_modseq,
         })
     }
 }

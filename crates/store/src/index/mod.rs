@@ -156,15 +156,6 @@ const COLUMNS: &str = "id, account, folder, uid_validity, uid, seal_id, trust, s
                        flags, internaldate, size, date, from_addr, to_addr, cc_addr, bcc_addr, \
                        subject, message_id, in_reply_to, refs, thread, attachments, has_attachment";
 
-/// `COLUMNS` with each name prefixed by `m.`.
-fn columns_of_m() -> String {
-    COLUMNS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Indexed> {
     let words = |s: String| -> Vec<String> { s.split_whitespace().map(str::to_owned).collect() };
     let sealed_folder: String = row.get(7)?;
@@ -246,11 +237,8 @@ impl Store {
     pub fn index_get(&self, id: i64) -> Result<Option<Indexed>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"),
-                [id],
-                read_row,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"))?
+            .query_row([id], read_row)
             .optional()?)
     }
 

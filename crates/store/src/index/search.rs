@@ -8,7 +8,7 @@ use coffer_core::search::{
 };
 use rusqlite::types::Value;
 
-use super::{Indexed, cjk, columns_of_m, read_row};
+use super::{Indexed, cjk};
 use crate::store::{Store, StoreError};
 
 /// A search result: the message and a snippet of its text around a match
@@ -145,50 +145,79 @@ impl Store {
     pub fn index_search(&self, query: &Query, limit: usize) -> Result<Vec<Hit>, StoreError> {
         let mut c = Compiled::new();
         let condition = c.compile(query, false);
+        // The winners' ids first, reading only columns stored before the
+        // body (no overflow pages); then the whole rows of those alone.
         c.sql = format!(
-            "SELECT {} FROM messages m WHERE m.trust = 'genuine' AND ({condition}) \
+            "SELECT m.id FROM messages m WHERE m.trust = 'genuine' AND ({condition}) \
              ORDER BY m.date DESC, m.id DESC LIMIT {}",
-            columns_of_m(),
             c.param(i64::try_from(limit).unwrap_or(i64::MAX))
         );
         let mut stmt = self.conn().prepare(&c.sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(c.params.iter()), read_row)?;
-        let messages: Vec<Indexed> = rows.collect::<Result<_, _>>()?;
+        let ids = stmt.query_map(rusqlite::params_from_iter(c.params.iter()), |r| {
+            r.get::<_, i64>(0)
+        })?;
+        let ids: Vec<i64> = ids.collect::<Result<_, _>>()?;
+        let mut messages: Vec<Indexed> = Vec::with_capacity(ids.len());
+        for id in ids {
+            messages.extend(self.index_get(id)?);
+        }
         let snippet_query = c.positive_text.join(" OR ");
+        let mut snippets = self.snippets(&messages, &snippet_query)?;
         messages
             .into_iter()
             .map(|message| {
-                let snippet = self.snippet(message.id, &snippet_query)?;
+                let snippet = match snippets.remove(&message.id) {
+                    Some(s) => s,
+                    None => self.body_start(message.id)?,
+                };
                 Ok(Hit { message, snippet })
             })
             .collect()
     }
 
-    /// Text around the first match of `fts` in row `id`'s body, or the
-    /// start of its body when nothing (or no text term) matches there.
-    fn snippet(&self, id: i64, fts: &str) -> Result<String, StoreError> {
-        use rusqlite::OptionalExtension as _;
-        if !fts.is_empty() {
-            let found: Option<String> = self
-                .conn()
-                .query_row(
-                    "SELECT snippet(message_fts, 4, '[', ']', '…', 12) FROM message_fts \
-                     WHERE message_fts MATCH ?1 AND rowid = ?2",
-                    rusqlite::params![fts, id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(s) = found.filter(|s| s.contains('[')) {
-                return Ok(one_line(&s));
+    /// Text around the first match of `fts` in each message's body, for
+    /// those where it matches there: one FTS5 pass over the rowid range of
+    /// the messages (not one per message), snippets made only for them.
+    fn snippets(
+        &self,
+        messages: &[Indexed],
+        fts: &str,
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
+            return Ok(out);
+        };
+        if fts.is_empty() {
+            return Ok(out);
+        }
+        // Integers from the database, written as literals: no user text.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // `+rowid` keeps the list out of FTS5's plan: it walks the range once.
+        let sql = format!(
+            "SELECT rowid, snippet(message_fts, 4, '[', ']', '…', 12) FROM message_fts \
+             WHERE message_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3 AND +rowid IN ({list})"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![fts, lo, hi], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, snippet) = row?;
+            if snippet.contains('[') {
+                out.insert(id, one_line(&snippet));
             }
         }
+        Ok(out)
+    }
+
+    /// The start of row `id`'s body, as a snippet where no text term matches.
+    fn body_start(&self, id: i64) -> Result<String, StoreError> {
+        use rusqlite::OptionalExtension as _;
         let body: String = self
             .conn()
-            .query_row(
-                "SELECT substr(body, 1, 200) FROM messages WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT substr(body, 1, 200) FROM messages WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
             .optional()?
             .unwrap_or_default();
         Ok(one_line(&body))
