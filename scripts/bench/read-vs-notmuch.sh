@@ -54,7 +54,8 @@ nm="$(measure notmuch new --quiet)"; read -r nm_s nm_kb _ _ <<< "$nm"
 # Device 1 seals the mailbox (untimed); device 2 is recovered from its key.
 two_devices bench
 
-co="$(measure "${two[@]}" rebuild --json)"; read -r co_s co_kb _ _ <<< "$co"
+co="$(measure "${two[@]}" rebuild --json)"; read -r co_s co_kb co_u co_sys <<< "$co"
+echo "coffer rebuild CPU: ${co_u} s user + ${co_sys} s sys (of ${co_s} s wall; Dovecot's own CPU is not in it)"
 cp "$work/out" "$work/rebuild.json"
 "${two[@]}" cache > "$work/cache.txt"
 
