@@ -190,11 +190,11 @@ ALTER TABLE accounts ADD COLUMN ca_pem BLOB NOT NULL DEFAULT x'';
 /// with CONDSTORE (RFC 7162): a folder whose UIDVALIDITY and HIGHESTMODSEQ
 /// are unchanged has had no change at all (no new message, no flag change,
 /// no expunge) and is not listed again. And an index that covers what a
-/// search filters and sorts on: a message's row holds its body text, so a
-/// scan of the rows reads (and decrypts) a page per message, the index a
-/// page per hundred.
+/// search sorts (date, then id) and filters on: a message's row holds its
+/// body text, so a scan of the rows reads (and decrypts) a page per
+/// message, the index a page per hundred.
 const M6_FOLDER_SYNC_AND_SEARCH_ORDER: &str = "
-CREATE INDEX messages_by_trust_date ON messages (trust, date, flags, has_attachment, size, folder);
+CREATE INDEX messages_by_trust_date ON messages (trust, date, id, flags, has_attachment, size, folder);
 CREATE TABLE folder_sync (
     account         TEXT NOT NULL,
     folder          TEXT NOT NULL,

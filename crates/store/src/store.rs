@@ -96,6 +96,20 @@ impl Store {
         if exists(path)? {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
+        // Owner-only from its first byte; SQLite gives the -wal and -shm
+        // files the database's permissions.
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| StoreError::Access {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
@@ -361,6 +375,11 @@ mod tests {
         let scan = |when: &str| {
             for entry in std::fs::read_dir(dir.path()).unwrap() {
                 let p = entry.unwrap().path();
+                // Owner-only, the database and SQLite's files beside it.
+                let mode = std::os::unix::fs::PermissionsExt::mode(
+                    &std::fs::metadata(&p).unwrap().permissions(),
+                );
+                assert_eq!(mode & 0o777, 0o600, "{when}: {p:?}");
                 let bytes = std::fs::read(&p).unwrap();
                 assert!(!contains(&bytes, CANARY.as_bytes()), "{when}: {p:?}");
                 assert!(!contains(&bytes, b"SQLite format 3"), "{when}: {p:?}");

@@ -139,16 +139,28 @@ fn fts5_expression(t: &TextTerm) -> String {
     format!("({plain}) OR (cjk : {operand})")
 }
 
+/// Below this many text matches a search looks its rows up by rowid.
+const FEW: i64 = 400;
+
 impl Store {
     /// Genuine messages matching `query`, newest first, at most `limit`,
     /// each with a snippet.
     pub fn index_search(&self, query: &Query, limit: usize) -> Result<Vec<Hit>, StoreError> {
         let mut c = Compiled::new();
         let condition = c.compile(query, false);
-        // The winners' ids first, reading only columns stored before the
-        // body (no overflow pages); then the whole rows of those alone.
+        let snippet_query = c.positive_text.join(" OR ");
+        // The winners' ids first, then the whole rows of those alone (a row
+        // holds its body: a page to read and decrypt per row). Few text
+        // matches are looked up by rowid and sorted; otherwise the covering
+        // index, in date order, is walked until the limit is reached.
+        let few = !snippet_query.is_empty() && self.fts_matches(&snippet_query, FEW)? < FEW;
+        let table = if few {
+            "messages m NOT INDEXED"
+        } else {
+            "messages m"
+        };
         c.sql = format!(
-            "SELECT m.id FROM messages m WHERE m.trust = 'genuine' AND ({condition}) \
+            "SELECT m.id FROM {table} WHERE m.trust = 'genuine' AND ({condition}) \
              ORDER BY m.date DESC, m.id DESC LIMIT {}",
             c.param(i64::try_from(limit).unwrap_or(i64::MAX))
         );
@@ -161,7 +173,6 @@ impl Store {
         for id in ids {
             messages.extend(self.index_get(id)?);
         }
-        let snippet_query = c.positive_text.join(" OR ");
         let mut snippets = self.snippets(&messages, &snippet_query)?;
         messages
             .into_iter()
@@ -173,6 +184,14 @@ impl Store {
                 Ok(Hit { message, snippet })
             })
             .collect()
+    }
+
+    /// How many rows match the FTS5 expression `fts`, counting up to `cap`.
+    fn fts_matches(&self, fts: &str, cap: i64) -> Result<i64, StoreError> {
+        Ok(self.conn().prepare_cached(
+            "SELECT count(*) FROM (SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 LIMIT ?2)",
+        )?
+        .query_row(rusqlite::params![fts, cap], |r| r.get(0))?)
     }
 
     /// Text around the first match of `fts` in each message's body, for
