@@ -338,3 +338,35 @@ async fn fetch_every(
     let uids: Vec<u32> = s.uid_list().await?.into_iter().map(|m| m.uid).collect();
     s.uid_fetch_many(&uids).await
 }
+
+/// Found by cargo-fuzz (`imap_response`): imap-proto panics on a response
+/// code followed by text that is not UTF-8. Through Dovecot behind the
+/// rewriting proxy, EXAMINE's tagged OK gets such text: a clear protocol
+/// error, not a crash.
+#[tokio::test]
+async fn a_response_the_parser_panics_on_is_a_protocol_error() -> anyhow::Result<()> {
+    use coffer_harness::rewrite::RewriteProxy;
+
+    let server = MailServer::builder().without_tls().start()?;
+    let proxy = RewriteProxy::start(server.imap_port())?;
+    let mut config = ImapConfig::new("127.0.0.1", proxy.port());
+    config.security = Security::InsecureLoopback;
+    let mut session = ImapSession::connect(&config, USER, &password(PASSWORD)).await?;
+    proxy.on_response(|bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        match text.find(" OK [READ-ONLY]") {
+            Some(at) => {
+                let mut out = bytes[..at].to_vec();
+                out.extend_from_slice(b" OK [READ-ONLY]\xff\xffExamine completed\r\n");
+                out
+            }
+            None => bytes.to_vec(),
+        }
+    });
+    let err = session.examine("INBOX").await.expect_err("unreadable");
+    assert!(
+        matches!(&err, NetError::Protocol(m) if m.contains("cannot read")),
+        "{err:?}"
+    );
+    Ok(())
+}

@@ -14,9 +14,15 @@ use crate::mutf7;
 
 /// Parses `bytes` as a stream of server responses (as imap-proto does for
 /// the session) and hands each to Coffer's handlers: FETCH items, LIST
-/// names, APPENDUID sets.
+/// names, APPENDUID sets. A parser panic ends the stream, as it ends the
+/// session (`timed` turns it into an error); a panic in Coffer's own
+/// handling is not caught.
 pub fn responses(mut bytes: &[u8]) {
-    while let Ok((rest, response)) = Response::parse(bytes) {
+    loop {
+        let parsed = std::panic::catch_unwind(|| Response::parse(bytes));
+        let Ok(Ok((rest, response))) = parsed else {
+            break;
+        };
         handle(&response);
         if rest.len() >= bytes.len() {
             break;

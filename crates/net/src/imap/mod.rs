@@ -89,11 +89,30 @@ pub(crate) async fn timed<T>(
     action: &'static str,
     fut: impl std::future::Future<Output = Result<T, NetError>>,
 ) -> Result<T, NetError> {
-    match tokio::time::timeout(limits.timeout, fut).await {
-        Ok(result) => result,
+    use futures::FutureExt as _;
+    // The IMAP parser underneath (imap-proto) can panic on some hostile
+    // bytes (cargo-fuzz found a response code followed by non-UTF-8 text):
+    // that is the server's fault, and an error like any other bad response.
+    // The session is not used again after it.
+    let guarded = std::panic::AssertUnwindSafe(fut).catch_unwind();
+    match tokio::time::timeout(limits.timeout, guarded).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(unreadable(action, panic.as_ref())),
         Err(_) => Err(NetError::Timeout {
             action,
             seconds: limits.timeout.as_secs(),
         }),
     }
+}
+
+/// The error for a server response the IMAP parser panicked on.
+pub(crate) fn unreadable(action: &'static str, panic: &(dyn std::any::Any + Send)) -> NetError {
+    let why = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    NetError::Protocol(format!(
+        "the server sent a response the IMAP parser cannot read while {action} ({why})"
+    ))
 }
