@@ -84,8 +84,9 @@ fn messages(by_uid: BTreeMap<u32, FetchItems>) -> Result<Vec<FetchedMessage>, Ne
     by_uid
         .into_iter()
         // A pushed flag change (no body) about a message that then
-        // vanished is not a message we fetched.
-        .filter(|(_, items)| items.body.is_some())
+        // vanished is not a message we fetched; a partial body reply is
+        // refused by from_items.
+        .filter(|(_, items)| items.body.is_some() || items.body_origin.is_some())
         .map(|(uid, items)| FetchedMessage::from_items(uid, items))
         .collect()
 }

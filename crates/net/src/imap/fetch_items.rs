@@ -32,12 +32,15 @@ pub(super) struct FetchItems {
     pub(super) flags: Option<Vec<String>>,
     pub(super) internaldate: Option<i64>,
     pub(super) size: Option<u32>,
+    /// A whole `BODY[]` reply.
     pub(super) body: Option<Vec<u8>>,
-    /// The `<origin>` of a partial body reply (`BODY[]<0>`): present on
-    /// an answer to a head fetch, and never acceptable as a whole message.
+    /// The `<origin>` of the last body reply when it was partial
+    /// (`BODY[]<0>`, the answer to a head fetch): never acceptable as a
+    /// whole message.
     pub(super) body_origin: Option<u32>,
     /// Every partial body reply (`BODY[]<origin>`) as (origin, bytes), in
-    /// the order received: the answers to a FETCH of several byte ranges.
+    /// the order received: a head, or the answers to a FETCH of several
+    /// byte ranges.
     pub(super) pieces: Vec<(u32, Vec<u8>)>,
 }
 
@@ -63,18 +66,18 @@ impl FetchItems {
                     Err(e) => return Some(Err(e)),
                 },
                 AttributeValue::Rfc822Size(size) => items.size = Some(*size),
-                // BODY[] as a whole, or a part of it (BODY[]<0>, a partial
-                // fetch from the first byte), its origin noted so a whole
-                // fetch can refuse it; NIL leaves the body absent.
+                // BODY[] as a whole, or a part of it (BODY[]<origin>, a
+                // partial fetch), its origin noted so a whole fetch can
+                // refuse it; NIL leaves the body absent.
                 AttributeValue::BodySection {
                     section: None,
                     index,
                     data: Some(data),
                 } if want_body => {
-                    if let Some(origin) = index {
-                        items.pieces.push((*origin, data.to_vec()));
+                    match index {
+                        Some(origin) => items.pieces.push((*origin, data.to_vec())),
+                        None => items.body = Some(data.to_vec()),
                     }
-                    items.body = Some(data.to_vec());
                     items.body_origin = *index;
                 }
                 _ => {}
@@ -89,11 +92,18 @@ impl FetchItems {
         self.flags = later.flags.or(self.flags.take());
         self.internaldate = later.internaldate.or(self.internaldate);
         self.size = later.size.or(self.size);
-        if later.body.is_some() {
-            self.body = later.body;
+        // The last body reply, whole or partial, decides the origin.
+        if later.body.is_some() || !later.pieces.is_empty() {
+            self.body = later.body.or(self.body.take());
             self.body_origin = later.body_origin;
         }
         self.pieces.extend(later.pieces);
+    }
+
+    /// Takes the partial reply that starts at `origin`, if any.
+    pub(super) fn take_piece(&mut self, origin: u32) -> Option<Vec<u8>> {
+        let at = self.pieces.iter().position(|(o, _)| *o == origin)?;
+        Some(self.pieces.swap_remove(at).1)
     }
 
     /// A required item, or a protocol error naming it.

@@ -48,17 +48,19 @@ impl ImapSession {
         }
         by_uid
             .into_iter()
-            .map(|(uid, items)| {
+            .map(|(uid, mut items)| {
+                // Only a reply from the first byte is the head.
+                let head = match items.body_origin {
+                    None => items.body.take().unwrap_or_default(),
+                    Some(0) => items.take_piece(0).unwrap_or_default(),
+                    Some(_) => Vec::new(),
+                };
                 Ok(MessageHead {
                     uid,
                     flags: FetchItems::required(items.flags, "FLAGS", uid)?,
                     internaldate: FetchItems::required(items.internaldate, "INTERNALDATE", uid)?,
                     size: u64::from(FetchItems::required(items.size, "RFC822.SIZE", uid)?),
-                    // Only a reply from the first byte is the head.
-                    head: match items.body_origin {
-                        None | Some(0) => items.body.unwrap_or_default(),
-                        Some(_) => Vec::new(),
-                    },
+                    head,
                 })
             })
             .collect()
