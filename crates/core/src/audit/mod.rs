@@ -6,7 +6,7 @@
 
 pub mod sample;
 
-use crate::seal::{self, OuterInfo, SealError};
+use crate::seal::{self, OuterInfo, SealError, Structure};
 
 /// How many bytes of each message an audit reads: the outer header and the
 /// age header of a seal fit many times over; a MIME header almost always.
@@ -65,6 +65,12 @@ impl Verdict {
 
 /// Classifies a message from its first bytes `head` and its total size.
 pub fn classify(head: &[u8], total_size: u64) -> Verdict {
+    classify_with_structure(head, total_size).0
+}
+
+/// [`classify`], with what a seal's head fixes about the rest of it, to
+/// check with [`sample`] and [`Structure::check`].
+pub fn classify_with_structure(head: &[u8], total_size: u64) -> (Verdict, Option<Structure>) {
     let header_end = find(head, b"\r\n\r\n")
         .map(|i| i + 4)
         .or_else(|| find(head, b"\n\n").map(|i| i + 2))
@@ -75,11 +81,17 @@ pub fn classify(head: &[u8], total_size: u64) -> Verdict {
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case(seal::outer::MARKER_HEADER))
     {
-        return match seal::inspect_head(head, total_size) {
-            Ok(info) => Verdict::Sealed(Box::new(info)),
-            Err(e) => Verdict::MalformedSeal(e),
+        return match seal::inspect_structure(head, total_size) {
+            Ok((info, structure)) => (Verdict::Sealed(Box::new(info)), Some(structure)),
+            Err(e) => (Verdict::MalformedSeal(e), None),
         };
     }
+    (not_a_seal(&fields, body), None)
+}
+
+/// What a message without Coffer's marker is: another tool's encryption,
+/// or plaintext.
+fn not_a_seal(fields: &[(String, String)], body: &[u8]) -> Verdict {
     if let Some(ct) = fields
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("Content-Type"))

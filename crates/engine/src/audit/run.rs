@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use coffer_core::audit::sample::Depth;
-use coffer_core::audit::{HEAD_BYTES, Verdict, classify};
+use coffer_core::audit::{HEAD_BYTES, Verdict, classify_with_structure};
 use coffer_core::seal::Structure;
 use coffer_core::{Authenticity, VaultKeys, hex};
 use coffer_net::{ImapConfig, ImapSession, MessageHead};
@@ -261,8 +261,8 @@ impl Scan {
             for info in batch {
                 match heads.remove(&info.uid) {
                     Some(m) => {
-                        let verdict = classify(&m.head, m.size);
-                        classified.push((m, verdict));
+                        let (verdict, structure) = classify_with_structure(&m.head, m.size);
+                        classified.push((m, verdict, structure));
                     }
                     None => self.count_withheld(
                         &mut counts,
@@ -280,17 +280,13 @@ impl Scan {
             // A seal's head is not enough: the rest of its structure is
             // checked too, sampled or in full, before it counts as sealed.
             let seals: Vec<(u32, Structure)> = classified
-                .iter()
-                .filter(|(_, v)| matches!(v, Verdict::Sealed(_)))
-                .filter_map(|(m, _)| {
-                    let (_, s) = coffer_core::seal::inspect_structure(&m.head, m.size).ok()?;
-                    Some((m.uid, s))
-                })
+                .iter_mut()
+                .filter_map(|(m, _, s)| Some((m.uid, s.take()?)))
                 .collect();
             let mut defects = structure::check(session, &seals, self.depth)
                 .await
                 .with_context(|| format!("checking the structure of seals in {name:?}"))?;
-            for (m, verdict) in classified {
+            for (m, verdict, _) in classified {
                 let verdict = match defects.remove(&m.uid) {
                     None => verdict,
                     Some(Defect::Malformed(e)) => Verdict::MalformedSeal(e),
