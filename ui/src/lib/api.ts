@@ -185,3 +185,435 @@ export async function onAuditProgress(cb: (p: AuditProgress) => void): Promise<(
   const { listen } = await import("@tauri-apps/api/event");
   return listen<AuditProgress>("audit-progress", (e) => cb(e.payload));
 }
+
+// ---------------------------------------------------------------------------
+// The mail client: vault lifecycle, accounts, sealing, reading, search,
+// settings. Each function is one Tauri command in src-tauri/src/*.rs; the
+// argument names are the command's (camelCase over IPC).
+// ---------------------------------------------------------------------------
+
+/** Whether the app holds an unlocked vault. */
+export type Session = "absent" | "locked" | "unlocked";
+
+/** The demo mailbox `scripts/run-app.sh` starts when there is no vault. */
+export interface DemoAccount {
+  host: string;
+  port: number;
+  security: Security;
+  user: string;
+  password: string;
+  caFile: string;
+}
+
+export interface SessionInfo {
+  session: Session;
+  vault: VaultStatus;
+  demo: DemoAccount | null;
+  /** Minutes of inactivity before the app locks itself (0: never). */
+  autoLockMinutes: number;
+}
+
+export function sessionInfo(): Promise<SessionInfo> {
+  return invoke<SessionInfo>("session_info");
+}
+
+/** zxcvbn's verdict; the engine refuses a passphrase that is not `acceptable` (score < 3). */
+export interface Strength {
+  score: 0 | 1 | 2 | 3 | 4;
+  acceptable: boolean;
+  warning: string | null;
+  suggestions: string[];
+  /** e.g. "centuries", "3 hours": an offline attack against a slow hash. */
+  crackTime: string;
+}
+
+export function passphraseStrength(passphrase: string): Promise<Strength> {
+  return invoke<Strength>("passphrase_strength", { passphrase });
+}
+
+/**
+ * Starts creating a vault: returns the recovery key to show once. Nothing is
+ * on disk until `confirmVault` gets the words the user re-typed.
+ */
+export interface PendingVault {
+  recoveryKey: string;
+  /** 1-based positions of the groups the user must re-type to confirm. */
+  confirmGroups: number[];
+}
+
+export function createVault(passphrase: string): Promise<PendingVault> {
+  return invoke<PendingVault>("create_vault", { passphrase });
+}
+
+/** Confirms with the re-typed groups (in `confirmGroups` order); the vault is then created and unlocked. */
+export function confirmVault(groups: string[]): Promise<void> {
+  return invoke<void>("confirm_vault", { groups });
+}
+
+export function cancelVault(): Promise<void> {
+  return invoke<void>("cancel_vault");
+}
+
+export function recoverVault(recoveryKey: string, passphrase: string): Promise<void> {
+  return invoke<void>("recover_vault", { recoveryKey, passphrase });
+}
+
+export function unlock(passphrase: string): Promise<void> {
+  return invoke<void>("unlock", { passphrase });
+}
+
+/** Locks the UI; sealing of new mail goes on with the keys the watch holds. */
+export function lock(): Promise<void> {
+  return invoke<void>("lock");
+}
+
+/** Locks and stops sealing: the engine drops every key. */
+export function lockAndStop(): Promise<void> {
+  return invoke<void>("lock_and_stop");
+}
+
+// Accounts -------------------------------------------------------------------
+
+export interface Preset {
+  id: string;
+  name: string;
+  imapHost: string;
+  imapPort: number;
+  security: Security;
+  smtpHost: string | null;
+  smtpPort: number | null;
+  /** Shown under the form, e.g. "Use an app password". */
+  note: string | null;
+}
+
+export function presets(): Promise<Preset[]> {
+  return invoke<Preset[]>("presets");
+}
+
+export interface AccountRequest {
+  name: string;
+  host: string;
+  port: number;
+  security: Security;
+  user: string;
+  password: string;
+  caFile: string | null;
+  smtpHost: string | null;
+  smtpPort: number | null;
+}
+
+export interface AccountInfo {
+  name: string;
+  imap_host: string;
+  imap_port: number;
+  username: string;
+  security: Security;
+  ca_file: string | null;
+  smtp: string | null;
+  created_at: number;
+}
+
+export interface AccountTest {
+  tls: boolean;
+  capabilities: string[];
+  uidplus: boolean;
+  folders: string[];
+}
+
+export function accounts(): Promise<AccountInfo[]> {
+  return invoke<AccountInfo[]>("accounts");
+}
+
+/**
+ * Logs in without saving anything. Errors by code: login_refused,
+ * certificate_untrusted, network, capability_missing (STARTTLS or what safe
+ * deletion needs).
+ */
+export function testAccount(request: AccountRequest): Promise<AccountTest> {
+  return invoke<AccountTest>("test_account", { request });
+}
+
+export function addAccount(request: AccountRequest): Promise<void> {
+  return invoke<void>("add_account", { request });
+}
+
+export function removeAccount(name: string): Promise<void> {
+  return invoke<void>("remove_account", { name });
+}
+
+// Sealing --------------------------------------------------------------------
+
+export interface FolderPlan {
+  name: string;
+  toSeal: number;
+  alreadySealed: number;
+  bytes: number;
+}
+
+export interface SealPlan {
+  account: string;
+  folders: FolderPlan[];
+  messages: number;
+  bytes: number;
+  /** A rough estimate from the sizes (seconds). */
+  estimateSeconds: number;
+  /** Why originals would be kept, when they would (no UIDPLUS). */
+  warnings: string[];
+}
+
+/** A dry run: what sealing `account` would do. */
+export function sealPlan(account: string): Promise<SealPlan> {
+  return invoke<SealPlan>("seal_plan", { account });
+}
+
+export interface FolderProgress {
+  name: string;
+  total: number;
+  done: number;
+  bytesTotal: number;
+  bytesDone: number;
+  stopped: string | null;
+}
+
+/** On the `seal-progress` event. */
+export interface SealProgress {
+  account: string;
+  state: "planning" | "running" | "pausing" | "paused" | "cancelling" | "finished";
+  folders: FolderProgress[];
+  done: number;
+  total: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes per second over the run so far. */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+export interface SealResult {
+  account: string;
+  sealed: number;
+  alreadySealed: number;
+  kept: number;
+  failed: { folder: string; uid: number; reason: string }[];
+  warnings: string[];
+  seconds: number;
+  cancelled: boolean;
+}
+
+/** Seals every folder; resolves when the run ends (finished, or cancelled between batches). */
+export function sealStart(account: string): Promise<SealResult> {
+  return invoke<SealResult>("seal_start", { account });
+}
+
+/** Pauses after the batches in flight are safely done; the account stays locked to this app. */
+export function sealPause(): Promise<void> {
+  return invoke<void>("seal_pause");
+}
+
+export function sealResume(): Promise<void> {
+  return invoke<void>("seal_resume");
+}
+
+/** Stops after the batches in flight are safely done. */
+export function sealCancel(): Promise<void> {
+  return invoke<void>("seal_cancel");
+}
+
+export async function onSealProgress(cb: (p: SealProgress) => void): Promise<() => void> {
+  const { listen } = await import("@tauri-apps/api/event");
+  return listen<SealProgress>("seal-progress", (e) => cb(e.payload));
+}
+
+/** The watch that seals new mail while the app is open (on the `watch-status` event too). */
+export interface WatchStatus {
+  account: string | null;
+  state: "up_to_date" | "sealing" | "offline" | "stopped";
+  /** Messages being sealed now (state "sealing"). */
+  sealing: number;
+  /** Seconds until the next try (state "offline"). */
+  retryInSeconds: number | null;
+  /** Why it stopped or is offline. */
+  reason: string | null;
+  /** The vault is locked but the watch still holds its keys. */
+  locked: boolean;
+  /** Messages sealed since the app started. */
+  sealedTotal: number;
+}
+
+export function watchStatus(): Promise<WatchStatus> {
+  return invoke<WatchStatus>("watch_status");
+}
+
+export async function onWatchStatus(cb: (s: WatchStatus) => void): Promise<() => void> {
+  const { listen } = await import("@tauri-apps/api/event");
+  return listen<WatchStatus>("watch-status", (e) => cb(e.payload));
+}
+
+// Reading --------------------------------------------------------------------
+
+export interface Folder {
+  account: string;
+  name: string;
+  total: number;
+  unread: number;
+}
+
+export function folders(): Promise<Folder[]> {
+  return invoke<Folder[]>("folders");
+}
+
+/** One row of the message list. */
+export interface MessageRow {
+  id: number;
+  date: string;
+  from: string;
+  subject: string;
+  flags: string[];
+  hasAttachment: boolean;
+  thread: string;
+  /** With `threads`: messages in this row's conversation (the row is its newest). */
+  threadSize: number;
+}
+
+export interface MessagePage {
+  total: number;
+  rows: MessageRow[];
+}
+
+/** Rows `offset..offset+limit` of a folder, newest first (conversations' newest with `threads`). */
+export function messages(
+  account: string,
+  folder: string,
+  offset: number,
+  limit: number,
+  threads: boolean,
+): Promise<MessagePage> {
+  return invoke<MessagePage>("messages", { account, folder, offset, limit, threads });
+}
+
+export interface SearchHit {
+  id: number;
+  account: string;
+  folder: string;
+  date: string;
+  from: string;
+  to: string;
+  subject: string;
+  flags: string[];
+  /** Matched words between `[` and `]`. */
+  snippet: string;
+  attachments: string[];
+  thread: string;
+}
+
+export interface Attachment {
+  name: string | null;
+  type: string;
+  size: number;
+  inline: boolean;
+}
+
+export type Trust = "genuine" | "unverified" | "wrapped";
+
+/** The reader's view of a message: headers and text from the index. */
+export interface MessageDetail {
+  id: number;
+  account: string;
+  folder: string;
+  date: string;
+  from: string;
+  to: string;
+  cc: string;
+  /** Only in sent mail and drafts. */
+  bcc: string;
+  subject: string;
+  flags: string[];
+  messageId: string;
+  thread: string;
+  /** Shown in the app's chrome only, never inside the message frame. */
+  trust: Trust;
+  /** The folder the seal names, when the copy was found elsewhere. */
+  movedFrom: string | null;
+  text: string;
+  /** Indexed like the attachment commands' `index`. */
+  attachments: Attachment[];
+}
+
+export function message(id: number): Promise<MessageDetail> {
+  return invoke<MessageDetail>("message", { id });
+}
+
+/** A body ready for the sandboxed frame. */
+export interface SafeBody {
+  /** A whole document for `<iframe srcdoc sandbox>`: sanitised, with its own CSP; null for text-only mail. */
+  html: string | null;
+  /** Remote images, stylesheets, fonts and frames removed. */
+  blockedRemote: number;
+  /** Links found, in order: `<a>` elements carry `data-link="N"` and no href. */
+  links: string[];
+}
+
+export function messageBody(id: number): Promise<SafeBody> {
+  return invoke<SafeBody>("message_body", { id });
+}
+
+/** Saves attachment `index` into the Downloads folder; returns the path written. */
+export function saveAttachment(id: number, index: number): Promise<string> {
+  return invoke<string>("save_attachment", { id, index });
+}
+
+/** Saves attachment `index` (as `saveAttachment`) and opens it with the system's app. */
+export function openAttachment(id: number, index: number): Promise<string> {
+  return invoke<string>("open_attachment", { id, index });
+}
+
+export type Mark = "read" | "unread" | "flag" | "unflag";
+
+/** Returns the message's flags after the change. */
+export function mark(id: number, marks: Mark[]): Promise<string[]> {
+  return invoke<string[]>("mark", { id, marks });
+}
+
+export function moveMessage(id: number, folder: string): Promise<void> {
+  return invoke<void>("move_message", { id, folder });
+}
+
+/** Moves to Trash (or deletes for good when already there). */
+export function deleteMessage(id: number): Promise<void> {
+  return invoke<void>("delete_message", { id });
+}
+
+/** The query language of `coffer search` (docs/SEARCH.md); a malformed query is a bad_request naming the position. */
+export function search(query: string, limit: number): Promise<SearchHit[]> {
+  return invoke<SearchHit[]>("search", { query, limit });
+}
+
+/** Opens an http(s) or mailto link in the system browser; call only after the user confirmed the target. */
+export function openLink(url: string): Promise<void> {
+  return invoke<void>("open_link", { url });
+}
+
+// Settings -------------------------------------------------------------------
+
+export interface Settings {
+  autoLockMinutes: number;
+  bodyCacheBytes: number;
+  bodyCacheUsedBytes: number;
+}
+
+export function settings(): Promise<Settings> {
+  return invoke<Settings>("settings");
+}
+
+export function setSettings(autoLockMinutes: number, bodyCacheBytes: number): Promise<Settings> {
+  return invoke<Settings>("set_settings", { autoLockMinutes, bodyCacheBytes });
+}
+
+export function changePassphrase(current: string, next: string): Promise<void> {
+  return invoke<void>("change_passphrase", { current, next });
+}
+
+/** The recovery key again, after the passphrase. */
+export function showRecoveryKey(passphrase: string): Promise<string> {
+  return invoke<string>("show_recovery_key", { passphrase });
+}
