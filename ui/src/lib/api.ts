@@ -545,16 +545,22 @@ export function message(id: number): Promise<MessageDetail> {
 
 /** A body ready for the sandboxed frame. */
 export interface SafeBody {
-  /** A whole document for `<iframe srcdoc sandbox>`: sanitised, with its own CSP; null for text-only mail. */
-  html: string | null;
+  /**
+   * A whole document for `<iframe sandbox srcdoc>`: sanitised HTML (or the
+   * plain text, escaped, in a <pre>), with its own CSP; `highlight` words
+   * wrapped in <mark>.
+   */
+  html: string;
+  /** The message had an HTML body (false: the document shows its text). */
+  isHtml: boolean;
   /** Remote images, stylesheets, fonts and frames removed. */
   blockedRemote: number;
   /** Links found, in order: `<a>` elements carry `data-link="N"` and no href. */
   links: string[];
 }
 
-export function messageBody(id: number): Promise<SafeBody> {
-  return invoke<SafeBody>("message_body", { id });
+export function messageBody(id: number, highlight: string[] = []): Promise<SafeBody> {
+  return invoke<SafeBody>("message_body", { id, highlight });
 }
 
 /** Saves attachment `index` into the Downloads folder; returns the path written. */
