@@ -31,9 +31,11 @@ mod codec;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod html;
 pub mod keyfile;
 pub mod keys;
 pub mod mime;
+pub mod passphrase;
 pub mod recovery;
 pub mod seal;
 pub mod search;

@@ -75,6 +75,131 @@ pub struct AccountTest {
     pub folders: Vec<String>,
 }
 
+/// Tests the settings of an account before it is added (nothing is
+/// saved): the same checks as [`Vault::test_account`].
+pub async fn test_new_account(account: &NewAccount) -> anyhow::Result<AccountTest> {
+    let mut imap = ImapConfig::new(account.imap_host.clone(), account.imap_port);
+    imap.security = account.security;
+    if let Some(path) = &account.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading the CA file {}", path.display()))?;
+        coffer_net::check_ca_pem(path, &pem)?;
+        imap.ca_pem = Some(pem);
+    }
+    test_connection(&Connection {
+        name: account.name.clone(),
+        imap,
+        user: account.username.clone(),
+        password: account.password.clone(),
+    })
+    .await
+}
+
+async fn test_connection(conn: &Connection) -> anyhow::Result<AccountTest> {
+    let mut session = conn.connect().await?;
+    let capabilities = session
+        .capabilities()
+        .await
+        .context("reading capabilities")?;
+    let uidplus = session
+        .has_uidplus()
+        .await
+        .context("reading capabilities")?;
+    let folders = session
+        .list_folders()
+        .await
+        .context("listing folders")?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let tls = session.is_tls();
+    if let Err(error) = session.logout().await {
+        tracing::debug!(%error, "logout after account test failed");
+    }
+    Ok(AccountTest {
+        tls,
+        capabilities,
+        uidplus,
+        folders,
+    })
+}
+
+/// A provider's servers, to fill in the account form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preset {
+    /// Short name (`fastmail`), as `account add --preset` takes it.
+    pub id: &'static str,
+    /// The provider's name.
+    pub name: &'static str,
+    /// IMAP server.
+    pub imap_host: &'static str,
+    /// IMAP port.
+    pub imap_port: u16,
+    /// IMAP transport security.
+    pub security: Security,
+    /// SMTP server.
+    pub smtp_host: &'static str,
+    /// SMTP port (465: implicit TLS; 587: STARTTLS).
+    pub smtp_port: u16,
+    /// What the user must know (app passwords, enabling IMAP).
+    pub note: &'static str,
+}
+
+/// The providers the account form knows (docs/PROVIDERS.md has more).
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "fastmail",
+        name: "Fastmail",
+        imap_host: "imap.fastmail.com",
+        imap_port: 993,
+        security: Security::Tls,
+        smtp_host: "smtp.fastmail.com",
+        smtp_port: 465,
+        note: "Use an app password (Settings → Privacy & Security → Integrations), not your login password.",
+    },
+    Preset {
+        id: "posteo",
+        name: "Posteo",
+        imap_host: "posteo.de",
+        imap_port: 993,
+        security: Security::Tls,
+        smtp_host: "posteo.de",
+        smtp_port: 465,
+        note: "The user name is your full Posteo address.",
+    },
+    Preset {
+        id: "mailbox.org",
+        name: "mailbox.org",
+        imap_host: "imap.mailbox.org",
+        imap_port: 993,
+        security: Security::Tls,
+        smtp_host: "smtp.mailbox.org",
+        smtp_port: 465,
+        note: "The user name is your full mailbox.org address.",
+    },
+    Preset {
+        id: "icloud",
+        name: "iCloud Mail",
+        imap_host: "imap.mail.me.com",
+        imap_port: 993,
+        security: Security::Tls,
+        smtp_host: "smtp.mail.me.com",
+        smtp_port: 587,
+        note: "Use an app-specific password from appleid.apple.com; the user name is your iCloud address.",
+    },
+    Preset {
+        id: "gmx",
+        name: "GMX",
+        imap_host: "imap.gmx.net",
+        imap_port: 993,
+        security: Security::Tls,
+        smtp_host: "mail.gmx.net",
+        smtp_port: 465,
+        note: "Turn on IMAP access in GMX's settings (E-Mail → POP3 & IMAP) first.",
+    },
+];
+
 /// Everything needed to open sessions for one account.
 pub(crate) struct Connection {
     pub(crate) name: String,
@@ -201,33 +326,7 @@ impl Vault {
 
     /// Connects, logs in, lists folders and reads the capabilities.
     pub async fn test_account(&self, name: &str) -> anyhow::Result<AccountTest> {
-        let conn = self.connection(Some(name))?;
-        let mut session = conn.connect().await?;
-        let capabilities = session
-            .capabilities()
-            .await
-            .context("reading capabilities")?;
-        let uidplus = session
-            .has_uidplus()
-            .await
-            .context("reading capabilities")?;
-        let folders = session
-            .list_folders()
-            .await
-            .context("listing folders")?
-            .into_iter()
-            .map(|f| f.name)
-            .collect();
-        let tls = session.is_tls();
-        if let Err(error) = session.logout().await {
-            tracing::debug!(%error, "logout after account test failed");
-        }
-        Ok(AccountTest {
-            tls,
-            capabilities,
-            uidplus,
-            folders,
-        })
+        test_connection(&self.connection(Some(name))?).await
     }
 
     /// The settings of account `name`, or of the only account when `None`.

@@ -1,6 +1,9 @@
 //! How hard the passphrase is stretched: always the default, except in tests.
 
-use coffer_core::{KdfParams, KeyFile, KeyFileError};
+use coffer_core::passphrase::Strength;
+use coffer_core::{ExposeSecret as _, KdfParams, KeyFile, KeyFileError, SecretString};
+
+use crate::{Code, refusal};
 
 /// The environment variable that selects cheap Argon2id parameters in a build
 /// with the `test-support` feature.
@@ -18,6 +21,9 @@ pub const TEST_KDF_ENV: &str = "COFFER_TEST_KDF";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KdfPolicy {
     target: KdfParams,
+    /// The lowest zxcvbn score a new passphrase may have
+    /// ([`coffer_core::passphrase::MIN_SCORE`]; 0 only in test builds).
+    min_passphrase_score: u8,
     /// Accept key files below the Argon2id floor (only test-support builds
     /// can set this).
     below_floor: bool,
@@ -27,6 +33,7 @@ impl Default for KdfPolicy {
     fn default() -> Self {
         Self {
             target: KdfParams::DEFAULT,
+            min_passphrase_score: coffer_core::passphrase::MIN_SCORE,
             below_floor: false,
         }
     }
@@ -63,13 +70,56 @@ impl KdfPolicy {
     pub fn weak_target_for_tests(target: KdfParams) -> Self {
         Self {
             target,
+            min_passphrase_score: 0,
             below_floor: true,
         }
+    }
+
+    /// This policy with another minimum passphrase strength (tests of the
+    /// rule with cheap Argon2id parameters).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn requiring_strength(mut self, min_score: u8) -> Self {
+        self.min_passphrase_score = min_score;
+        self
     }
 
     /// The parameters for new key files and the minimum for existing ones.
     pub fn target(&self) -> KdfParams {
         self.target
+    }
+
+    /// How strong `passphrase` is, judged against this policy's minimum.
+    pub fn strength(&self, passphrase: &SecretString) -> Strength {
+        coffer_core::passphrase::strength(
+            passphrase.expose_secret(),
+            self.min_passphrase_score,
+            &[],
+        )
+    }
+
+    /// Refuses a new passphrase below the minimum strength, saying why
+    /// ([`Code::PassphraseRejected`]): `init`, `recover` and `passwd` apply
+    /// the same rule as the app's meter.
+    pub(crate) fn check_new_passphrase(&self, passphrase: &SecretString) -> anyhow::Result<()> {
+        let s = self.strength(passphrase);
+        if s.acceptable {
+            return Ok(());
+        }
+        let mut why = format!(
+            "the new passphrase is too easy to guess (strength {}/4, at least {} needed; \
+             an attacker with the key file would need about {})",
+            s.score, self.min_passphrase_score, s.crack_time
+        );
+        if passphrase.expose_secret().is_empty() {
+            why = "the new passphrase is empty".to_owned();
+        }
+        if let Some(w) = &s.warning {
+            why.push_str(&format!(": {w}"));
+        }
+        if !s.suggestions.is_empty() {
+            why.push_str(&format!(". {}", s.suggestions.join(" ")));
+        }
+        Err(refusal(Code::PassphraseRejected, why))
     }
 
     /// Parses key file bytes under this policy.

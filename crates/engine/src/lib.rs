@@ -29,7 +29,7 @@ pub mod testkit;
 mod vault;
 pub mod watch;
 
-pub use accounts::{AccountInfo, AccountTest, NewAccount};
+pub use accounts::{AccountInfo, AccountTest, NewAccount, PRESETS, Preset, test_new_account};
 pub use coffer_core as core;
 pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;

@@ -528,3 +528,93 @@ fn accounts_are_listed_without_passwords_and_removed() {
     assert!(s.vault.remove_account("test").is_err());
     let _: PathBuf = s.server.ca_file();
 }
+
+/// The app's Pause and Cancel act between batches: a paused run starts no
+/// batch until resumed, a cancelled one ends after the batch in flight, and
+/// every message is either sealed (verified copy only) or untouched.
+#[test]
+fn pause_and_cancel_stop_between_batches_and_lose_nothing() {
+    use coffer_engine::seal::SealControl;
+    use std::sync::Arc;
+
+    let s = Setup::new();
+    for i in 0..9 {
+        s.put("INBOX", &eml(i, 500), &[], "01-Feb-2024 10:00:00 +0000");
+    }
+    let before = s.contents("INBOX");
+
+    // Cancel as the first batch is verified: it finishes, nothing more starts.
+    let control = Arc::new(SealControl::default());
+    let opts = SealOptions {
+        workers: 1,
+        control: Some(Arc::clone(&control)),
+        ..options()
+    };
+    let mut started = 0;
+    let summary = s.seal(&opts, |p| match p {
+        SealProgress::BatchStarted { .. } => started += 1,
+        SealProgress::BatchVerified { .. } => control.cancel(),
+        _ => {}
+    });
+    assert!(summary.cancelled);
+    assert_eq!((started, summary.sealed), (1, 3), "{summary:?}");
+    let now = s.contents("INBOX");
+    assert_eq!(now.len(), 9, "3 sealed copies and 6 untouched originals");
+    let plaintext: Vec<_> = now
+        .iter()
+        .filter(|m| coffer_core::open(s.vault.keys(), &m.bytes).is_err())
+        .map(|m| m.bytes.clone())
+        .collect();
+    assert_eq!(plaintext.len(), 6);
+    assert!(
+        plaintext
+            .iter()
+            .all(|p| before.iter().any(|b| &b.bytes == p))
+    );
+
+    // Pause after a batch: nothing starts while paused; resume finishes.
+    let control = Arc::new(SealControl::default());
+    let opts = SealOptions {
+        workers: 1,
+        control: Some(Arc::clone(&control)),
+        ..options()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let events = std::cell::RefCell::new(Vec::new());
+    let summary = rt.block_on(async {
+        let resumer = {
+            let control = Arc::clone(&control);
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                assert!(control.is_paused());
+                control.resume();
+            }
+        };
+        let run = s.vault.seal(None, &opts, |p| {
+            if let SealProgress::Progressed { .. } = p
+                && events.borrow().iter().all(|e: &String| e != "paused")
+            {
+                control.pause();
+                events.borrow_mut().push("paused".into());
+            }
+            if let SealProgress::BatchStarted { .. } = p {
+                events
+                    .borrow_mut()
+                    .push(format!("started paused={}", control.is_paused()));
+            }
+        });
+        let (summary, ()) = tokio::join!(run, resumer);
+        summary.unwrap()
+    });
+    assert!(!summary.cancelled);
+    assert_eq!(summary.sealed, 6, "{summary:?}");
+    assert!(
+        events.borrow().iter().all(|e| e != "started paused=true"),
+        "a batch started while paused: {:?}",
+        events.borrow()
+    );
+    assert_sealed_copies_of(&s, "INBOX", &before);
+}

@@ -284,3 +284,44 @@ fn a_floor_key_file_is_raised_to_the_default() {
     assert_eq!(on_disk.params(), KdfParams::DEFAULT);
     assert!(!on_disk.needs_upgrade());
 }
+
+/// The strength rule of `init`, `recover` and `passwd`: a guessable
+/// passphrase is refused with a reason, and nothing changes on disk.
+#[test]
+fn a_guessable_new_passphrase_is_refused_everywhere() {
+    let strict = weak().requiring_strength(coffer_core::passphrase::MIN_SCORE);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let err = Vault::create(&dir, &pass("password1"), strict).unwrap_err();
+    assert_eq!(
+        coffer_engine::code_of(&err),
+        coffer_engine::Code::PassphraseRejected
+    );
+    assert!(format!("{err:#}").contains("too easy to guess"), "{err:#}");
+    assert!(!dir.exists(), "a refused init writes nothing");
+
+    let strong = pass("tulip orbit cactus lantern");
+    let (mut vault, recovery) = Vault::create(&dir, &strong, strict).unwrap();
+    let before = snapshot(&dir);
+    let err = vault
+        .change_passphrase(&strong, &pass("qwerty123"))
+        .unwrap_err();
+    assert_eq!(
+        coffer_engine::code_of(&err),
+        coffer_engine::Code::PassphraseRejected
+    );
+    let err = Vault::recover(&dir, &recovery, &pass("coffer"), strict).unwrap_err();
+    assert_eq!(
+        coffer_engine::code_of(&err),
+        coffer_engine::Code::PassphraseRejected
+    );
+    assert_eq!(snapshot(&dir), before, "refusals change nothing");
+    assert_eq!(
+        vault.recovery_key(&strong).unwrap().expose_secret(),
+        recovery.expose_secret(),
+        "the recovery key is shown again with the passphrase"
+    );
+    assert!(vault.recovery_key(&pass("wrong")).is_err());
+    drop(vault);
+    Vault::unlock(&dir, &strong, strict).unwrap();
+}

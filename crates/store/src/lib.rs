@@ -29,7 +29,10 @@ mod store;
 
 pub use accounts::{AccountError, AccountRecord, AccountSecurity};
 pub use folder_sync::FolderSync;
-pub use index::{AttachmentInfo, CopyPlace, Hit, IndexEntry, Indexed, NewEntry, RowPlace, Trust};
+pub use index::{
+    AttachmentInfo, CopyPlace, FolderCount, Hit, IndexEntry, Indexed, ListRow, NewEntry, RowPlace,
+    Trust,
+};
 pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;
 pub use meta::VaultMeta;

@@ -206,6 +206,13 @@ CREATE TABLE folder_sync (
 ) STRICT;
 ";
 
+/// Migration 7: the app's message list reads a folder newest first, a page
+/// at a time, and counts each folder's unread messages; this index covers
+/// both without reading message rows.
+const M7_FOLDER_LIST_ORDER: &str = "
+CREATE INDEX messages_by_folder_date ON messages (account, folder, date, id, flags, thread);
+";
+
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
     M1_VAULT_META_AND_SETTINGS,
@@ -214,6 +221,7 @@ pub const MIGRATIONS: &[&str] = &[
     M4_MESSAGE_INDEX,
     M5_ACCOUNT_CA_PEM,
     M6_FOLDER_SYNC_AND_SEARCH_ORDER,
+    M7_FOLDER_LIST_ORDER,
 ];
 
 /// The schema version this build creates and understands.

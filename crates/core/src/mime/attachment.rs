@@ -102,3 +102,49 @@ fn disposition_is(part: &MessagePart<'_>, kind: &str) -> bool {
     part.content_disposition()
         .is_some_and(|d| d.ctype().eq_ignore_ascii_case(kind))
 }
+
+/// The decoded contents of the listed attachment `index` (as [`list`]
+/// numbers them), with its description.
+pub(super) fn contents(
+    message: &Message<'_>,
+    index: usize,
+    cut: &mut Cut,
+) -> Option<(Attachment, Vec<u8>)> {
+    let related = related_parts(message);
+    let part = message
+        .attachments
+        .iter()
+        .filter_map(|&id| {
+            let part = message.parts.get(usize::try_from(id).ok()?)?;
+            let inline = is_inline(part, related.contains(&id));
+            is_listed(part, inline).then_some((part, inline))
+        })
+        .nth(index)?;
+    let (part, inline) = part;
+    let bytes = match &part.body {
+        PartType::Message(m) => m.raw_message().to_vec(),
+        _ => part.contents().to_vec(),
+    };
+    Some((describe(part, inline, cut), bytes))
+}
+
+/// Every part with a `Content-ID` and an `image/*` type: what `cid:`
+/// references in the HTML body may show.
+pub(super) fn inline_images(message: &Message<'_>, cut: &mut Cut) -> Vec<crate::html::InlineImage> {
+    message
+        .parts
+        .iter()
+        .filter(|part| {
+            part.content_type()
+                .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"))
+        })
+        .filter_map(|part| {
+            let described = describe(part, true, cut);
+            Some(crate::html::InlineImage {
+                content_id: described.content_id?,
+                content_type: described.content_type,
+                bytes: part.contents().to_vec(),
+            })
+        })
+        .collect()
+}

@@ -161,6 +161,35 @@ pub fn read_message_with(raw: &[u8], limits: &ReadLimits) -> MessageContent {
     }
 }
 
+/// Attachment `index` of `raw`, numbered as [`MessageContent::attachments`]
+/// lists them: its description and decoded bytes (an attached message's
+/// whole RFC 5322 bytes). `None` when there is no such attachment.
+pub fn attachment(raw: &[u8], index: usize) -> Option<(Attachment, Vec<u8>)> {
+    let message = MessageParser::default().parse(raw)?;
+    let mut cut = limit::Cut::new(ReadLimits::default());
+    attachment::contents(&message, index, &mut cut)
+}
+
+/// What the reader's frame shows for `raw`: its HTML body made safe (see
+/// [`crate::html`]), with `cid:` images inlined; or its text, escaped.
+/// `highlight` words are marked.
+pub fn safe_body(raw: &[u8], highlight: &[String]) -> (crate::html::SafeBody, bool) {
+    let content = read_message(raw);
+    match &content.html {
+        Some(html) => {
+            let images = MessageParser::default()
+                .parse(raw)
+                .map(|m| {
+                    let mut cut = limit::Cut::new(ReadLimits::default());
+                    attachment::inline_images(&m, &mut cut)
+                })
+                .unwrap_or_default();
+            (crate::html::render_html(html, &images, highlight), true)
+        }
+        None => (crate::html::render_text(&content.text, highlight), false),
+    }
+}
+
 /// Whether `raw` opens with a header field (`Name:`) or with the blank line
 /// of an empty header section. mail-parser would read the last line of
 /// headerless text as a header name and drop the rest.

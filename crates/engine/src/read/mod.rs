@@ -7,6 +7,7 @@
 
 mod change;
 pub mod export;
+pub mod list;
 pub mod rebuild;
 
 pub use change::Mark;

@@ -24,6 +24,7 @@
 //! * [`summary`] and [`progress`] — what the caller sees.
 
 mod bare_expunge;
+mod control;
 mod journal;
 mod plan;
 mod progress;
@@ -39,6 +40,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use tokio::sync::Semaphore;
 
+pub use control::SealControl;
 pub use progress::SealProgress;
 pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped, WouldSeal};
 
@@ -64,6 +66,8 @@ pub struct SealOptions {
     /// Bytes of message data all workers may hold at once (a single
     /// message larger than this still goes through, alone).
     pub memory_budget_bytes: u64,
+    /// Pause and cancel between batches (the app's buttons).
+    pub control: Option<std::sync::Arc<SealControl>>,
 }
 
 impl Default for SealOptions {
@@ -79,6 +83,7 @@ impl Default for SealOptions {
             batch_messages: 100,
             batch_bytes: 4 * 1024 * 1024,
             memory_budget_bytes: 128 * 1024 * 1024,
+            control: None,
         }
     }
 }
@@ -169,9 +174,11 @@ impl Vault {
                 progress: RefCell::new(&mut progress),
                 memory: Semaphore::new(memory_kib as usize),
                 memory_kib,
+                control: options.control.as_deref(),
             };
             futures::future::join_all((0..workers).map(|_| worker::worker(&shared))).await;
         }
+        summary.cancelled = options.control.as_ref().is_some_and(|c| c.is_cancelled());
         summary.finish(started.elapsed().as_secs_f64());
         Ok(summary)
     }

@@ -116,6 +116,8 @@ pub struct SealSummary {
     pub failed: Vec<Failed>,
     /// Things the user must know (no UIDPLUS, a folder stopped).
     pub warnings: Vec<String>,
+    /// Cancelled between batches: the batches not begun were left as they are.
+    pub cancelled: bool,
     /// Per folder, by name.
     pub folders: BTreeMap<String, FolderSummary>,
 }

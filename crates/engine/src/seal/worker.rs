@@ -49,6 +49,8 @@ pub(super) struct Shared<'a> {
     /// Bytes of message data in memory at once, in KiB permits.
     pub(super) memory: Semaphore,
     pub(super) memory_kib: u32,
+    /// Pause and cancel, checked before each batch.
+    pub(super) control: Option<&'a super::SealControl>,
 }
 
 /// The folder changed under us (UIDVALIDITY) or can no longer be opened:
@@ -121,6 +123,11 @@ impl Shared<'_> {
 pub(super) async fn worker(shared: &Shared<'_>) {
     let mut open: Option<Open> = None;
     loop {
+        if let Some(control) = shared.control
+            && !control.proceed().await
+        {
+            break;
+        }
         let Some(batch) = shared.queue.borrow_mut().pop_front() else {
             break;
         };

@@ -35,6 +35,7 @@ impl Vault {
         if files::exists(&layout.key_file())? || files::exists(&layout.database())? {
             return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
         }
+        policy.check_new_passphrase(passphrase)?;
         let master = MasterSecret::generate(&mut rand::rngs::OsRng);
         let recovery_key = recovery::encode(&master);
         confirm(&recovery_key)?;

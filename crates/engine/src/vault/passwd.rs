@@ -3,6 +3,7 @@
 use coffer_core::SecretString;
 
 use super::{Vault, derive, read_key_file, unlock_key_file, wrap};
+use crate::KdfPolicy;
 use crate::files::{self, Replace};
 
 impl Vault {
@@ -34,6 +35,7 @@ impl Vault {
         // the one the old passphrase has to stop opening.
         let on_disk = read_key_file(&self.layout, &self.policy)?;
         let master = unlock_key_file(&on_disk, old)?;
+        self.policy.check_new_passphrase(new)?;
         if derive(&master)?.recipient() != self.keys.recipient() {
             anyhow::bail!(
                 "the key file in {} changed since the vault was unlocked; unlock it again",
@@ -50,5 +52,25 @@ impl Vault {
         self.kdf = params;
         tracing::info!("passphrase changed");
         Ok(())
+    }
+
+    /// The recovery key again, for the user who lost the paper: only with
+    /// the passphrase (checked against the key file on disk).
+    #[tracing::instrument(skip_all, fields(dir = %self.dir().display()))]
+    pub fn recovery_key(&self, passphrase: &SecretString) -> anyhow::Result<SecretString> {
+        let on_disk = read_key_file(&self.layout, &self.policy)?;
+        let master = unlock_key_file(&on_disk, passphrase)?;
+        if derive(&master)?.recipient() != self.keys.recipient() {
+            anyhow::bail!(
+                "the key file in {} changed since the vault was unlocked; unlock it again",
+                self.dir().display()
+            );
+        }
+        Ok(coffer_core::recovery::encode(&master))
+    }
+
+    /// The rules this vault applies to a new passphrase.
+    pub fn policy(&self) -> KdfPolicy {
+        self.policy
     }
 }

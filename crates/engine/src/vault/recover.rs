@@ -27,6 +27,7 @@ impl Vault {
         policy: KdfPolicy,
     ) -> anyhow::Result<Vault> {
         let master = recovery::decode(recovery_key).map_err(VaultError::BadRecoveryKey)?;
+        policy.check_new_passphrase(new_passphrase)?;
         let layout = VaultLayout::new(dir);
         if !files::exists(&layout.database())? {
             if files::exists(&layout.key_file())? {

@@ -7,6 +7,7 @@
 //! * [`cjk`] — the bigram column that makes CJK words findable.
 
 mod cjk;
+mod list;
 mod search;
 
 use rusqlite::{OptionalExtension as _, Row, params};
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize};
 pub use search::Hit;
 
 use crate::store::{Store, StoreError};
+
+pub use list::{FolderCount, ListRow};
 
 /// How far a row's content can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -412,3 +412,50 @@ fn a_schema_4_account_gains_an_empty_kept_ca() {
         "accounts from before keep reading their file"
     );
 }
+
+#[test]
+fn folders_count_unread_and_pages_come_newest_first() {
+    let (_dir, store) = store();
+    for uid in 1..=5 {
+        let flags: &[&str] = if uid % 2 == 0 { &["\\Seen"] } else { &[] };
+        put(
+            &store,
+            Msg {
+                uid,
+                subject: "s",
+                flags,
+                date: MARCH + i64::from(uid) * DAY,
+                ..Msg::default()
+            },
+        );
+    }
+    put(
+        &store,
+        Msg {
+            folder: "Archive",
+            uid: 9,
+            flags: &["\\Seen", "\\Flagged"],
+            ..Msg::default()
+        },
+    );
+    let counts = store.folder_counts().unwrap();
+    let got: Vec<_> = counts
+        .iter()
+        .map(|c| (c.folder.as_str(), c.total, c.unread))
+        .collect();
+    assert_eq!(got, [("Archive", 1, 0), ("INBOX", 5, 3)]);
+
+    let (total, page) = store.folder_page("work", "INBOX", 1, 2).unwrap();
+    assert_eq!(total, 5);
+    let dates: Vec<_> = page.iter().map(|r| r.date).collect();
+    assert_eq!(dates, [MARCH + 4 * DAY, MARCH + 3 * DAY]);
+    assert_eq!(page[0].flags, ["\\Seen"]);
+    assert_eq!(page[0].trust, Some(Trust::Genuine));
+    assert_eq!(store.folder_page("work", "INBOX", 5, 10).unwrap().1, []);
+
+    // The rows here share one conversation key: one row, the newest.
+    let (threads, rows) = store.folder_thread_page("work", "INBOX", 0, 10).unwrap();
+    assert_eq!(threads, 1);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].thread_size, rows[0].date), (5, MARCH + 5 * DAY));
+}
