@@ -44,6 +44,8 @@ pub enum Code {
     BadRequest,
     /// The user cancelled (e.g. did not confirm the recovery key).
     Cancelled,
+    /// The app is locked: only unlocking and the sealing status answer.
+    Locked,
     /// The operation is not available yet in this version (it says why).
     NotSupported,
     /// The audit found messages that are not genuine seals.
@@ -72,7 +74,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 24] = [
+    pub const ALL: [Code; 25] = [
         Code::WrongPassphrase,
         Code::PassphraseRejected,
         Code::VaultMissing,
@@ -85,6 +87,7 @@ impl Code {
         Code::WouldOverwrite,
         Code::BadRequest,
         Code::Cancelled,
+        Code::Locked,
         Code::NotSupported,
         Code::NotClean,
         Code::Incomplete,
@@ -114,6 +117,7 @@ impl Code {
             Code::WouldOverwrite => "would_overwrite",
             Code::BadRequest => "bad_request",
             Code::Cancelled => "cancelled",
+            Code::Locked => "locked",
             Code::NotSupported => "not_supported",
             Code::NotClean => "not_clean",
             Code::Incomplete => "incomplete",
@@ -146,6 +150,7 @@ impl Code {
             | Code::WouldOverwrite
             | Code::BadRequest
             | Code::Cancelled
+            | Code::Locked
             | Code::NotSupported
             | Code::NotClean
             | Code::Incomplete

@@ -11,6 +11,7 @@
 pub mod architecture;
 mod certs;
 pub mod corpus;
+pub mod demo;
 mod dovecot;
 mod ports;
 mod postfix;

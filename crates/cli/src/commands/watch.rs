@@ -109,6 +109,9 @@ fn log(event: &WatchEvent, args: &WatchArgs) {
     }
     match event {
         WatchEvent::Started { account } => say!("watching account {account:?}"),
+        WatchEvent::Sealing { scope, messages } => {
+            say!("sealing {messages} new message(s) ({})", scope.label());
+        }
         WatchEvent::Sealed {
             folder,
             uid,

@@ -16,7 +16,10 @@ use anyhow::Context as _;
 use coffer_core::Authenticity;
 use coffer_core::mime::read_message;
 use coffer_store::Indexed;
-pub use coffer_store::Trust;
+pub use coffer_store::{AttachmentInfo, Trust};
+
+/// Unix seconds as RFC 3339 UTC, as every date in the engine's output.
+pub use coffer_core::calendar::rfc3339_utc as utc;
 use serde::Serialize;
 
 use crate::{Code, Vault, refusal};

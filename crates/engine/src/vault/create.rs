@@ -31,18 +31,73 @@ impl Vault {
         policy: KdfPolicy,
         confirm: impl FnOnce(&SecretString) -> anyhow::Result<()>,
     ) -> anyhow::Result<(Vault, SecretString)> {
+        let new = Self::prepare(dir, passphrase, policy)?;
+        confirm(new.recovery_key())?;
+        let recovery_key = new.recovery_key().clone();
+        Ok((new.create()?, recovery_key))
+    }
+
+    /// The first step of creating a vault in `dir` when the user confirms
+    /// the recovery key later (the app): checks the passphrase and that no
+    /// vault is there, and makes the master secret, in memory only.
+    pub fn prepare(
+        dir: &Path,
+        passphrase: &SecretString,
+        policy: KdfPolicy,
+    ) -> anyhow::Result<NewVault> {
         let layout = VaultLayout::new(dir);
-        if files::exists(&layout.key_file())? || files::exists(&layout.database())? {
-            return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
-        }
+        refuse_existing(&layout)?;
         policy.check_new_passphrase(passphrase)?;
         let master = MasterSecret::generate(&mut rand::rngs::OsRng);
-        let recovery_key = recovery::encode(&master);
-        confirm(&recovery_key)?;
-        let vault = initialise(layout, &master, passphrase, policy)?;
-        tracing::info!("vault created");
-        Ok((vault, recovery_key))
+        Ok(NewVault {
+            recovery_key: recovery::encode(&master),
+            master,
+            passphrase: passphrase.clone(),
+            policy,
+            layout,
+        })
     }
+}
+
+/// A vault made in memory, not yet written: show [`NewVault::recovery_key`],
+/// have the user confirm it, then [`NewVault::create`]. Dropping it leaves
+/// nothing on disk.
+pub struct NewVault {
+    master: MasterSecret,
+    recovery_key: SecretString,
+    passphrase: SecretString,
+    policy: KdfPolicy,
+    layout: VaultLayout,
+}
+
+impl std::fmt::Debug for NewVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewVault")
+            .field("dir", &self.layout.root())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewVault {
+    /// The recovery key, to show the user once.
+    pub fn recovery_key(&self) -> &SecretString {
+        &self.recovery_key
+    }
+
+    /// Writes the vault (refusing if one appeared meanwhile) and returns it unlocked.
+    pub fn create(self) -> anyhow::Result<Vault> {
+        refuse_existing(&self.layout)?;
+        let vault = initialise(self.layout, &self.master, &self.passphrase, self.policy)?;
+        tracing::info!("vault created");
+        Ok(vault)
+    }
+}
+
+fn refuse_existing(layout: &VaultLayout) -> anyhow::Result<()> {
+    if files::exists(&layout.key_file())? || files::exists(&layout.database())? {
+        return Err(VaultError::AlreadyExists(layout.root().to_path_buf()).into());
+    }
+    Ok(())
 }
 
 /// Writes a new vault for `master` into an empty directory: the database

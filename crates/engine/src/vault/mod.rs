@@ -10,6 +10,8 @@ mod passwd;
 mod recover;
 mod unlock;
 
+pub use create::NewVault;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;

@@ -33,6 +33,13 @@ pub enum WatchEvent {
         /// The account's name.
         account: String,
     },
+    /// A pass found plaintext to seal and is starting on it.
+    Sealing {
+        /// What the pass covers.
+        scope: PassScope,
+        /// Messages it will seal.
+        messages: u64,
+    },
     /// One original was replaced by its verified sealed copy (or, without
     /// UIDPLUS, a verified copy was put beside it).
     Sealed {

@@ -159,6 +159,11 @@ impl Vault {
         };
         let summary = self
             .seal_locked(conn, &options, |p| {
+                if let SealProgress::Planned { messages, .. } = p
+                    && messages > 0
+                {
+                    on_event(WatchEvent::Sealing { scope, messages });
+                }
                 if let SealProgress::Sealed {
                     folder,
                     uid,

@@ -1,6 +1,6 @@
-//! A throwaway demo mailbox on loopback: a real Dovecot with sealed and
-//! plaintext mail, for trying the app (`scripts/run-app.sh`) and for the
-//! app's end-to-end tests.
+//! A throwaway demo mailbox on loopback: a real Dovecot holding realistic
+//! plaintext mail ([`coffer_harness::demo`]), for trying the app
+//! (`scripts/run-app.sh`: "Try the demo") and for the app's end-to-end tests.
 //!
 //! Prints one JSON line with how to connect, then runs until its standard
 //! input closes, and stops the server.
@@ -8,45 +8,37 @@
 use std::io::Read as _;
 
 use anyhow::Context as _;
-use coffer_core::seal::{InternalDate, SealInput};
-use coffer_core::{MasterSecret, seal};
-use coffer_harness::{DOMAIN, MailServer, PASSWORD, USER};
-
-fn demo_message(i: usize, subject: &str) -> Vec<u8> {
-    format!(
-        "From: Demo Sender <sender{i}@{DOMAIN}>\r\nTo: {USER}@{DOMAIN}\r\nSubject: {subject}\r\n\
-         Message-ID: <demo{i}@{DOMAIN}>\r\nDate: Thu, 01 Feb 2024 10:00:00 +0000\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\nThis is demo message {i}.\r\n"
-    )
-    .into_bytes()
-}
+use coffer_harness::{MailServer, PASSWORD, USER, demo};
 
 fn main() -> anyhow::Result<()> {
     let server = MailServer::start().context("starting the demo Dovecot")?;
-    let mut rng = rand::rngs::OsRng;
-    let keys = MasterSecret::generate(&mut rng).derive()?;
-    server.create_folder(USER, "Archive/2024")?;
-    let subjects = [
-        "Welcome to Coffer",
-        "Your invoice",
-        "Team lunch",
-        "Travel plans",
-    ];
-    for (i, subject) in subjects.iter().enumerate() {
-        let folder = if i % 2 == 0 { "INBOX" } else { "Archive/2024" };
-        let original = demo_message(i, subject);
-        let input = SealInput {
-            folder,
-            flags: &[],
-            internaldate: InternalDate::new(1_706_781_600 + i as i64 * 3600, 0)?,
-            original: &original,
-        };
-        server.deliver(USER, folder, &seal(&keys, &input, &mut rng)?)?;
+    for folder in demo::FOLDERS {
+        server.create_folder(USER, folder)?;
     }
-    // Two messages the demo has not sealed, so the audit has something to find.
-    server.deliver(USER, "INBOX", &demo_message(10, "Not sealed yet"))?;
-    server.deliver(USER, "Archive/2024", &demo_message(11, "Also plaintext"))?;
-
+    // `--hostile URL`: also a folder of hostile HTML that tries to reach URL.
+    let args: Vec<String> = std::env::args().collect();
+    let mut messages = demo::messages();
+    if let Some(beacon) = args
+        .iter()
+        .position(|a| a == "--hostile")
+        .and_then(|i| args.get(i + 1))
+    {
+        server.create_folder(USER, demo::HOSTILE_FOLDER)?;
+        messages.extend(demo::hostile(beacon));
+    }
+    let count = messages.len();
+    for m in messages {
+        server
+            .append(
+                USER,
+                PASSWORD,
+                m.folder,
+                &m.bytes,
+                m.flags,
+                Some(&m.internaldate),
+            )
+            .with_context(|| format!("putting a demo message into {}", m.folder))?;
+    }
     let info = serde_json::json!({
         "host": server.host(),
         "imaps_port": server.imaps_port(),
@@ -54,6 +46,7 @@ fn main() -> anyhow::Result<()> {
         "ca_file": server.ca_file(),
         "user": USER,
         "password": PASSWORD,
+        "messages": count,
     });
     println!("{info}");
     // Run until whoever started us closes our stdin (or exits).
