@@ -84,17 +84,20 @@ export async function screenshot(driver, name) {
   return png.length;
 }
 
-/** Starts the demo mailbox (a real Dovecot) and resolves with how to reach it. */
-export function startDemoServer() {
+/**
+ * Starts the demo mailbox (a real Dovecot) and resolves with how to reach it,
+ * and its JSON line (what `COFFER_DEMO` takes). `args`: e.g. `["--hostile", url]`.
+ */
+export function startDemoServer(args = []) {
   const bin = join(root, "target", "debug", "coffer-demo-server");
   if (!existsSync(bin)) throw new Error(`build it first: ${bin} is missing`);
-  const proc = spawn(bin, [], { stdio: ["pipe", "pipe", "inherit"] });
+  const proc = spawn(bin, args, { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((ok, fail) => {
     proc.on("error", fail);
     proc.on("exit", (code) => fail(new Error(`demo server exited with ${code}`)));
     createInterface({ input: proc.stdout }).once("line", (line) => {
       const info = JSON.parse(line);
-      ok({ ...info, stop: () => proc.stdin.end() });
+      ok({ ...info, line, stop: () => proc.stdin.end() });
     });
   });
 }

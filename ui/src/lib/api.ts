@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   "would_overwrite",
   "bad_request",
   "cancelled",
+  "locked",
   "not_supported",
   "not_clean",
   "incomplete",
