@@ -18,6 +18,8 @@ if [ "$demo" = 1 ]; then
   cargo build --release --locked -p coffer-harness --bin coffer-demo-server
   coproc DEMO { target/release/coffer-demo-server; }
   read -r info <&"${DEMO[0]}"
+  # The app's first run offers "Try the demo" with this account.
+  export COFFER_DEMO="$info"
   field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$info" "$1"; }
   cat <<MSG
 
@@ -26,7 +28,8 @@ if [ "$demo" = 1 ]; then
     User          $(field user)
     Password      $(field password)
     CA file       $(field ca_file)
-  Open the Audit view (Alt+2) and enter these to see what the provider holds.
+  Choose "Try the demo" to create a vault and seal it, or open the Audit
+  view to see what the provider holds.
 
 MSG
 fi

@@ -40,7 +40,7 @@ step "Rust tests (nextest)"
 cargo nextest run --workspace --locked --profile ci
 
 step "the app end to end (tauri-driver, WebKitWebDriver, Xvfb)"
-cargo build -p coffer-app -p coffer-harness --bin coffer-app --bin coffer-demo-server --locked
+cargo build -p coffer-app -p coffer-harness -p coffer --bin coffer-app --bin coffer-demo-server --bin coffer --locked
 # Bounded: a driver that never exits fails the run instead of hanging it.
 (cd ui && timeout --kill-after=30 900 xvfb-run -a --server-args="-screen 0 1280x800x24" npm run e2e)
 

@@ -298,11 +298,12 @@ pub fn hostile(beacon: &str) -> Vec<DemoMessage> {
         (
             "hostile script and handlers",
             format!(
-                "<script>fetch('{b}/script');new Image().src='{b}/script-img';\
+                "<script>document.documentElement.setAttribute('data-pwned','script');\
+             fetch('{b}/script');new Image().src='{b}/script-img';\
              try{{window.parent.__TAURI_INTERNALS__.invoke('lock')}}catch(e){{}}\
              try{{window.top.__TAURI_INTERNALS__.invoke('lock_and_stop')}}catch(e){{}}</script>\
              <p onclick=\"fetch('{b}/onclick')\">Click me</p>\
-             <img src=x onerror=\"fetch('{b}/onerror')\">\
+             <img src=x onerror=\"document.documentElement.setAttribute('data-pwned','onerror');fetch('{b}/onerror')\">\
              <body onload=\"fetch('{b}/onload')\"><div onmouseover=\"fetch('{b}/hover')\">hover</div>\
              <details open ontoggle=\"fetch('{b}/toggle')\">x</details>"
             ),

@@ -223,7 +223,8 @@ fn count_dropped_elements(html: &str) -> u32 {
         let after = rest.get(start..).unwrap_or_default();
         let end = after.find("</style").unwrap_or(after.len());
         let block = after.get(..end).unwrap_or_default();
-        n += count(block, "url(") + count(block, "@import");
+        // `@import url(…)` is one reference: count its url( only.
+        n += count(block, "url(") + count(block, "@import '") + count(block, "@import \"");
         rest = after.get(end..).unwrap_or_default();
         if end == 0 {
             break;

@@ -60,8 +60,9 @@ fn remote_images_and_css_urls_are_blocked_and_counted() {
         html.contains(r#"style="color: red""#),
         "harmless styles stay: {html}"
     );
-    // two images, one style attribute, @import + two url( in the block, one background=
-    assert_eq!(b.blocked_remote, 7, "{b:?}");
+    // two images, one style attribute, two url( in the block (one of them
+    // @import's), one background=
+    assert_eq!(b.blocked_remote, 6, "{b:?}");
 }
 
 #[test]

@@ -1,0 +1,134 @@
+// End to end, the whole story in the real app against a real Dovecot: create
+// a vault (recovery key confirmed), add the demo account, seal it, check from
+// outside that the server holds only ciphertext, open a message, search, mark
+// read, lock (no mail left in the DOM) and unlock. Saves a screenshot of each
+// main screen into test-artifacts/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { By } from "selenium-webdriver";
+import { root, screenshot, startApp, startDemoServer, textOf } from "./driver.mjs";
+import {
+  PASSPHRASE, createVaultWithDemo, el, frameText, openFolder, openRow, sealAll, texts, type,
+  waitFor, waitTestId,
+} from "./flows.mjs";
+
+let app;
+let demo;
+
+before(async () => {
+  demo = await startDemoServer();
+  app = await startApp({
+    COFFER_VAULT: mkdtempSync(join(tmpdir(), "coffer-e2e-")),
+    COFFER_EXPORT_DIR: mkdtempSync(join(tmpdir(), "coffer-export-")),
+    COFFER_DEMO: demo.line,
+  });
+});
+
+after(async () => {
+  await app?.stop();
+  demo?.stop();
+});
+
+/** The provider's view, through `coffer audit` without a vault: how much is plaintext. */
+function auditPlaintext() {
+  const dir = mkdtempSync(join(tmpdir(), "coffer-audit-"));
+  writeFileSync(join(dir, "pw"), `${demo.password}\n`);
+  const run = spawnSync(join(root, "target", "debug", "coffer"), [
+    "audit", "--imap", `${demo.host}:${demo.imaps_port}`, "--user", demo.user,
+    "--ca-file", demo.ca_file, "--password-file", join(dir, "pw"), "--json", join(dir, "r.json"),
+  ], { encoding: "utf8" });
+  assert.ok([0, 1].includes(run.status), `coffer audit failed: ${run.stderr}`);
+  return JSON.parse(readFileSync(join(dir, "r.json"), "utf8")).totals;
+}
+
+test("create, add the account, seal, read, search, mark, lock and unlock", async () => {
+  const { driver } = app;
+  assert.equal(await driver.getTitle(), "Coffer");
+  await createVaultWithDemo(driver, { shots: true });
+
+  // Before sealing, the provider reads everything.
+  assert.equal(auditPlaintext().plaintext, demo.messages);
+  const result = await sealAll(driver, { shots: true });
+  assert.match(result, new RegExp(`${demo.messages}`), `result names the count: ${result}`);
+  const after = auditPlaintext();
+  assert.equal(after.plaintext, 0, `the server still holds plaintext: ${JSON.stringify(after)}`);
+  assert.equal(after.sealed, demo.messages);
+
+  // The folder list, with unread counts, and a message in the reader.
+  await openFolder(driver, "INBOX");
+  const folders = await driver.findElements(By.css('[data-testid="folder"]'));
+  const names = await Promise.all(folders.map((f) => f.getAttribute("data-folder")));
+  for (const f of ["INBOX", "Archive/2024", "Sent"]) assert.ok(names.includes(f), `${f} in ${names}`);
+  await openRow(driver, /Photos from the hike/);
+  assert.equal(await el(driver, "message-frame").getAttribute("sandbox"), "");
+  assert.match(await frameText(driver), /The view from the top/);
+  assert.match(await textOf(driver, '[data-testid="trust"]'), /verified/i);
+  await screenshot(driver, "app-mail.png");
+
+  // The newsletter's tracking images are blocked, and counted in the chrome.
+  await openRow(driver, /weekly privacy digest/);
+  await driver.wait(async () => /blocked/.test((await textOf(driver, '[data-testid="blocked-count"]')) ?? ""),
+    10000, "no blocked count for the newsletter");
+  await screenshot(driver, "app-mail-blocked.png");
+
+  // Search as you type; the words are marked in the reader.
+  const box = el(driver, "search-input");
+  await type(box, "budget");
+  await driver.wait(async () => {
+    const rows = await texts(driver, '[data-testid="message-row"]');
+    return rows.length > 0 && rows.every((r) => /budget/i.test(r));
+  }, 15000, "search results for budget");
+  await openRow(driver, /budget/i);
+  const frame = await el(driver, "message-frame");
+  await driver.switchTo().frame(frame);
+  const marks = await driver.findElements(By.css("mark"));
+  await driver.switchTo().defaultContent();
+  assert.ok(marks.length > 0, "the search word is highlighted in the reader");
+  await screenshot(driver, "app-search.png");
+
+  // A malformed query says where it is wrong.
+  await type(box, "from:");
+  await driver.wait(async () => /expected|position|query/i.test(await driver.findElement(By.css("body")).getText()),
+    10000, "no error for a malformed query");
+  await type(box, "\uE00C"); // Escape
+  await el(driver, "search-input").clear();
+
+  // Mark read and unread with the keyboard ("u"), on the unread welcome message.
+  await openFolder(driver, "INBOX");
+  const id = await openRow(driver, /Welcome to Coffer/);
+  const row = () => driver.findElement(By.css(`[data-testid="message-row"][data-message-id="${id}"]`));
+  await driver.findElement(By.css("body")).sendKeys("u");
+  await driver.wait(async () => {
+    const cls = (await row().getAttribute("class")) ?? "";
+    const label = (await row().getAttribute("aria-label")) ?? "";
+    return !/unread/.test(cls + label);
+  }, 15000, "u did not mark the message read");
+
+  // The shortcut overlay.
+  await driver.findElement(By.css("body")).sendKeys("?");
+  await waitTestId(driver, "shortcuts", 5000);
+  await screenshot(driver, "app-shortcuts.png");
+  await driver.findElement(By.css("body")).sendKeys("\uE00C");
+
+  // Lock: only the unlock screen, no decrypted mail left in the DOM.
+  await el(driver, "lock").click();
+  await waitTestId(driver, "unlock-passphrase", 10000);
+  const html = await driver.executeScript("return document.documentElement.outerHTML");
+  for (const secret of ["Quarterly budget", "Photos from the hike", "message-frame", "message-row"]) {
+    assert.ok(!html.includes(secret), `${secret} is still in the DOM after locking`);
+  }
+  await screenshot(driver, "app-locked.png");
+
+  // A wrong passphrase is refused; the right one opens the mail again.
+  await type(el(driver, "unlock-passphrase"), "not the passphrase");
+  await el(driver, "unlock-submit").click();
+  await driver.wait(async () => /passphrase/i.test((await textOf(driver, '[role="alert"]')) ?? ""), 20000,
+    "no error for a wrong passphrase");
+  await type(el(driver, "unlock-passphrase"), PASSPHRASE);
+  await el(driver, "unlock-submit").click();
+  await waitFor(driver, '[data-testid="message-row"]', 30000, "mail after unlocking");
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import Settings from "./Settings.svelte";
+import type { AccountInfo, AccountRequest, Settings as SettingsT, Strength } from "../lib/api";
+
+const STRONG = "correct horse battery staple";
+const ACCOUNTS: AccountInfo[] = [
+  { name: "Personal", imap_host: "imap.example.com", imap_port: 993, username: "alice", security: "tls",
+    ca_file: null, smtp: null, created_at: 0 },
+  { name: "Work", imap_host: "mail.work.example", imap_port: 143, username: "a.smith", security: "starttls",
+    ca_file: null, smtp: null, created_at: 0 },
+];
+
+async function checkStrength(p: string): Promise<Strength> {
+  const ok = p.length >= 20;
+  return { score: ok ? 4 : 1, acceptable: ok, warning: null, suggestions: [], crackTime: ok ? "centuries" : "minutes" };
+}
+
+function setup(extra: Record<string, unknown> = {}) {
+  let list = [...ACCOUNTS];
+  const calls = {
+    loadSettings: vi.fn(async (): Promise<SettingsT> => ({ autoLockMinutes: 10, bodyCacheBytes: 512_000_000, bodyCacheUsedBytes: 123_400_000 })),
+    saveSettings: vi.fn(async (a: number, b: number): Promise<SettingsT> => ({ autoLockMinutes: a, bodyCacheBytes: b, bodyCacheUsedBytes: 123_400_000 })),
+    change: vi.fn(async (_c: string, _n: string) => {}),
+    reveal: vi.fn(async (p: string) => {
+      if (p !== "pw") throw { code: "wrong_passphrase", message: "wrong passphrase" };
+      return "AAAA-BBBB-CCCC";
+    }),
+    listAccounts: vi.fn(async () => list),
+    remove: vi.fn(async (name: string) => {
+      list = list.filter((a) => a.name !== name);
+    }),
+    onSettings: vi.fn(),
+    onAccountsChanged: vi.fn(),
+  };
+  const add = vi.fn(async (r: AccountRequest) => {
+    list = [...list, { ...ACCOUNTS[0], name: r.name }];
+  });
+  render(Settings, {
+    props: { checkStrength, accountSetup: { loadPresets: async () => [], add, test: vi.fn() }, ...calls, ...extra },
+  });
+  return { ...calls, add };
+}
+
+const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
+
+describe("Settings", () => {
+  it("shows and saves auto-lock and the cache size", async () => {
+    const s = setup();
+    await waitFor(() => expect(input("settings-autolock").value).toBe("10"));
+    expect(input("settings-cache").value).toBe("512");
+    expect(screen.getByTestId("settings-cache-used").textContent).toContain("123 MB in use");
+    await fireEvent.input(input("settings-autolock"), { target: { value: "0" } });
+    await fireEvent.input(input("settings-cache"), { target: { value: "256" } });
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
+    expect(s.saveSettings).toHaveBeenCalledWith(0, 256_000_000);
+    expect(s.onSettings).toHaveBeenCalledWith(expect.objectContaining({ autoLockMinutes: 0 }));
+  });
+
+  it("refuses a negative auto-lock", async () => {
+    const s = setup();
+    await waitFor(() => expect(input("settings-autolock").value).toBe("10"));
+    await fireEvent.input(input("settings-autolock"), { target: { value: "-3" } });
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    expect((await screen.findByTestId("settings-error")).textContent).toContain("whole number of minutes");
+    expect(s.saveSettings).not.toHaveBeenCalled();
+  });
+
+  it("changes the passphrase once the new one is strong and repeated", async () => {
+    const s = setup();
+    const submit = screen.getByTestId("change-submit") as HTMLButtonElement;
+    await fireEvent.input(input("current-passphrase"), { target: { value: "old passphrase" } });
+    await fireEvent.input(input("new-passphrase"), { target: { value: "too short" } });
+    await fireEvent.input(input("repeat-passphrase"), { target: { value: "too short" } });
+    await screen.findByTestId("strength-need");
+    expect(submit.disabled).toBe(true);
+    await fireEvent.input(input("new-passphrase"), { target: { value: STRONG } });
+    await fireEvent.input(input("repeat-passphrase"), { target: { value: STRONG } });
+    await waitFor(() => expect(submit.disabled).toBe(false));
+    await fireEvent.click(submit);
+    expect(await screen.findByTestId("change-done")).toBeTruthy();
+    expect(s.change).toHaveBeenCalledWith("old passphrase", STRONG);
+    expect(input("current-passphrase").value).toBe("");
+  });
+
+  it("shows a wrong current passphrase", async () => {
+    setup({ change: async () => { throw { code: "wrong_passphrase", message: "wrong passphrase" }; } });
+    await fireEvent.input(input("current-passphrase"), { target: { value: "nope" } });
+    await fireEvent.input(input("new-passphrase"), { target: { value: STRONG } });
+    await fireEvent.input(input("repeat-passphrase"), { target: { value: STRONG } });
+    await waitFor(() => expect((screen.getByTestId("change-submit") as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(screen.getByTestId("change-submit"));
+    expect((await screen.findByTestId("change-error")).textContent).toContain("wrong passphrase");
+  });
+
+  it("shows the recovery key after the passphrase, and hides it again", async () => {
+    setup();
+    await fireEvent.input(input("reveal-passphrase"), { target: { value: "bad" } });
+    await fireEvent.click(screen.getByTestId("reveal-submit"));
+    expect((await screen.findByTestId("reveal-error")).textContent).toContain("wrong passphrase");
+    await fireEvent.input(input("reveal-passphrase"), { target: { value: "pw" } });
+    await fireEvent.click(screen.getByTestId("reveal-submit"));
+    expect((await screen.findByTestId("settings-recovery-key")).textContent).toBe("AAAA-BBBB-CCCC");
+    await fireEvent.click(screen.getByTestId("hide-recovery-key"));
+    expect(screen.queryByTestId("settings-recovery-key")).toBeNull();
+    expect(document.activeElement).toBe(input("reveal-passphrase"));
+    expect(input("reveal-passphrase").value).toBe("");
+  });
+
+  it("removes an account only after confirming", async () => {
+    const s = setup();
+    const list = await screen.findByTestId("account-list");
+    expect(list.textContent).toContain("Personal");
+    expect(list.textContent).toContain("a.smith · mail.work.example:143 · STARTTLS");
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Work" }));
+    expect(s.remove).not.toHaveBeenCalled();
+    const group = screen.getByRole("group", { name: "Remove Work?" });
+    // "Keep" backs out.
+    await fireEvent.click(within(group).getByRole("button", { name: "Keep" }));
+    expect(screen.queryByRole("group")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Remove Work" }));
+    await fireEvent.click(screen.getByTestId("confirm-remove"));
+    await waitFor(() => expect(s.remove).toHaveBeenCalledWith("Work"));
+    await waitFor(() => expect(screen.getByTestId("account-list").textContent).not.toContain("Work"));
+    expect(s.onAccountsChanged).toHaveBeenCalled();
+  });
+
+  it("adds an account with the account form", async () => {
+    const s = setup();
+    await screen.findByTestId("account-list");
+    await fireEvent.click(screen.getByTestId("settings-add-account"));
+    await fireEvent.input(input("account-name"), { target: { value: "Club" } });
+    await fireEvent.input(input("account-host"), { target: { value: "imap.club.example" } });
+    await fireEvent.input(input("account-user"), { target: { value: "me" } });
+    await fireEvent.input(input("account-password"), { target: { value: "pw" } });
+    await fireEvent.click(screen.getByTestId("account-add"));
+    await waitFor(() => expect(screen.getByTestId("account-list").textContent).toContain("Club"));
+    expect(s.add).toHaveBeenCalledWith(expect.objectContaining({ name: "Club", host: "imap.club.example" }));
+    expect(s.onAccountsChanged).toHaveBeenCalled();
+    expect(screen.queryByTestId("account-add")).toBeNull();
+  });
+});
