@@ -56,7 +56,7 @@ pub fn presets() -> &'static [Preset] {
 #[tauri::command]
 pub async fn accounts(engine: State<'_, Engine>) -> Result<Vec<AccountInfo>, CommandError> {
     engine
-        .run(|core| async move { Ok(core.vault()?.accounts()?) })
+        .vault(|vault| async move { Ok(vault.accounts()?) })
         .await
 }
 
@@ -70,8 +70,7 @@ pub async fn test_account(
 ) -> Result<AccountTest, CommandError> {
     let account = request.into_new();
     engine
-        .run(move |core| async move {
-            core.vault()?;
+        .vault(move |_| async move {
             let test = coffer_engine::test_new_account(&account).await?;
             if !test.uidplus {
                 return Err(CommandError::new(
@@ -93,8 +92,7 @@ pub async fn add_account(
 ) -> Result<(), CommandError> {
     let account = request.into_new();
     engine
-        .run(move |core| async move {
-            let vault = core.vault()?;
+        .vault(move |vault| async move {
             vault.add_account(account)?;
             Ok(())
         })

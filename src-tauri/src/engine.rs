@@ -105,6 +105,17 @@ impl Engine {
             .map_err(|_| CommandError::new(Code::Internal, "the engine dropped the request"))?
     }
 
+    /// Runs `f` with the unlocked vault (`locked` when there is none).
+    pub async fn vault<T, F, Fut>(&self, f: F) -> Result<T, CommandError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Rc<Vault>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, CommandError>> + 'static,
+    {
+        self.run(move |core| async move { f(core.vault()?).await })
+            .await
+    }
+
     /// On quit: stops the watch, drops every key, and waits (briefly) for
     /// the engine thread to finish.
     pub fn shut_down(&self) {

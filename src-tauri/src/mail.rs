@@ -24,9 +24,8 @@ pub struct Folder {
 #[tauri::command]
 pub async fn folders(engine: State<'_, Engine>) -> Result<Vec<Folder>, CommandError> {
     engine
-        .run(|core| async move {
-            Ok(core
-                .vault()?
+        .vault(|vault| async move {
+            Ok(vault
                 .folders()?
                 .into_iter()
                 .map(|f| Folder {
@@ -72,10 +71,8 @@ pub async fn messages(
     threads: bool,
 ) -> Result<MessagePage, CommandError> {
     engine
-        .run(move |core| async move {
-            let page = core
-                .vault()?
-                .folder_page(&account, &folder, offset, limit, threads)?;
+        .vault(move |vault| async move {
+            let page = vault.folder_page(&account, &folder, offset, limit, threads)?;
             Ok(MessagePage {
                 total: page.total,
                 rows: page
@@ -123,8 +120,8 @@ pub struct MessageDetail {
 #[tauri::command]
 pub async fn message(engine: State<'_, Engine>, id: i64) -> Result<MessageDetail, CommandError> {
     engine
-        .run(move |core| async move {
-            let m = core.vault()?.message(id)?;
+        .vault(move |vault| async move {
+            let m = vault.message(id)?;
             let s = m.summary;
             Ok(MessageDetail {
                 id: s.id,
@@ -165,8 +162,7 @@ pub async fn message_body(
     highlight: Vec<String>,
 ) -> Result<SafeBody, CommandError> {
     engine
-        .run(move |core| async move {
-            let vault = core.vault()?;
+        .vault(move |vault| async move {
             let (body, is_html) = vault.safe_body(id, &highlight).await?;
             Ok(SafeBody {
                 html: body.document,
@@ -231,8 +227,8 @@ fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, CommandErr
 
 async fn save(engine: &Engine, id: i64, index: usize) -> Result<PathBuf, CommandError> {
     engine
-        .run(move |core| async move {
-            let file = core.vault()?.attachment(id, index).await?;
+        .vault(move |vault| async move {
+            let file = vault.attachment(id, index).await?;
             write_new(&download_dir()?, &file.file_name, &file.bytes)
         })
         .await
@@ -286,7 +282,7 @@ pub async fn mark(
 ) -> Result<Vec<String>, CommandError> {
     let marks = self::marks(&marks)?;
     engine
-        .run(move |core| async move { Ok(core.vault()?.mark(id, &marks).await?) })
+        .vault(move |vault| async move { Ok(vault.mark(id, &marks).await?) })
         .await
 }
 
@@ -297,8 +293,8 @@ pub async fn move_message(
     folder: String,
 ) -> Result<(), CommandError> {
     engine
-        .run(move |core| async move {
-            core.vault()?.move_message(id, &folder).await?;
+        .vault(move |vault| async move {
+            vault.move_message(id, &folder).await?;
             Ok(())
         })
         .await
@@ -307,8 +303,8 @@ pub async fn move_message(
 #[tauri::command]
 pub async fn delete_message(engine: State<'_, Engine>, id: i64) -> Result<(), CommandError> {
     engine
-        .run(move |core| async move {
-            core.vault()?.delete_message(id, false).await?;
+        .vault(move |vault| async move {
+            vault.delete_message(id, false).await?;
             Ok(())
         })
         .await
@@ -321,7 +317,7 @@ pub async fn search(
     limit: usize,
 ) -> Result<Vec<SearchHit>, CommandError> {
     engine
-        .run(move |core| async move { Ok(core.vault()?.search(&query, limit.min(5_000))?) })
+        .vault(move |vault| async move { Ok(vault.search(&query, limit.min(5_000))?) })
         .await
 }
 

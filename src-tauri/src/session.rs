@@ -260,7 +260,7 @@ fn settings_of(vault: &Vault) -> Result<Settings, CommandError> {
 #[tauri::command]
 pub async fn settings(engine: State<'_, Engine>) -> Result<Settings, CommandError> {
     engine
-        .run(|core| async move { settings_of(&*core.vault()?) })
+        .vault(|vault| async move { settings_of(&vault) })
         .await
 }
 
@@ -271,8 +271,7 @@ pub async fn set_settings(
     body_cache_bytes: u64,
 ) -> Result<Settings, CommandError> {
     engine
-        .run(move |core| async move {
-            let vault = core.vault()?;
+        .vault(move |vault| async move {
             if auto_lock_minutes > 24 * 60 {
                 return Err(CommandError::new(
                     Code::BadRequest,
@@ -321,8 +320,7 @@ pub async fn show_recovery_key(
 ) -> Result<String, CommandError> {
     let passphrase = secret(passphrase);
     engine
-        .run(move |core| async move {
-            let vault = core.vault()?;
+        .vault(move |vault| async move {
             Ok(vault.recovery_key(&passphrase)?.expose_secret().to_owned())
         })
         .await

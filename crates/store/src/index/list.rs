@@ -95,22 +95,15 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(u64, Vec<ListRow>), StoreError> {
-        let total: i64 = self.conn().query_row(
-            "SELECT count(*) FROM messages WHERE account = ?1 AND folder = ?2",
-            params![account, folder],
-            |r| r.get(0),
-        )?;
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {ROW} FROM messages AS m WHERE m.account = ?1 AND m.folder = ?2 \
-             ORDER BY m.date DESC, m.id DESC LIMIT ?3 OFFSET ?4"
-        ))?;
-        let rows = stmt.query_map(params![account, folder, clamp(limit), clamp(offset)], |r| {
-            read(r, 1)
-        })?;
-        Ok((
-            total.try_into().unwrap_or(0),
-            rows.collect::<Result<_, _>>()?,
-        ))
+        self.page(
+            "count(*)",
+            &format!(
+                "SELECT {ROW}, 1 FROM messages AS m WHERE m.account = ?1 AND m.folder = ?2 \
+                 ORDER BY m.date DESC, m.id DESC LIMIT ?3 OFFSET ?4"
+            ),
+            [account, folder],
+            (offset, limit),
+        )
     }
 
     /// Like [`Store::folder_page`], one row per conversation: its newest
@@ -123,18 +116,35 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<(u64, Vec<ListRow>), StoreError> {
+        self.page(
+            "count(DISTINCT thread)",
+            &format!(
+                "WITH t AS (SELECT id, date, count(*) OVER (PARTITION BY thread) AS n, \
+                        row_number() OVER (PARTITION BY thread ORDER BY date DESC, id DESC) AS r \
+                      FROM messages WHERE account = ?1 AND folder = ?2) \
+                 SELECT {ROW}, t.n FROM t JOIN messages AS m ON m.id = t.id WHERE t.r = 1 \
+                 ORDER BY t.date DESC, t.id DESC LIMIT ?3 OFFSET ?4"
+            ),
+            [account, folder],
+            (offset, limit),
+        )
+    }
+
+    /// How many `count` of the folder there are, and one page of `rows`
+    /// (whose ninth column is the conversation's size).
+    fn page(
+        &self,
+        count: &str,
+        rows: &str,
+        [account, folder]: [&str; 2],
+        (offset, limit): (u64, u64),
+    ) -> Result<(u64, Vec<ListRow>), StoreError> {
         let total: i64 = self.conn().query_row(
-            "SELECT count(DISTINCT thread) FROM messages WHERE account = ?1 AND folder = ?2",
+            &format!("SELECT {count} FROM messages WHERE account = ?1 AND folder = ?2"),
             params![account, folder],
             |r| r.get(0),
         )?;
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "WITH t AS (SELECT id, date, count(*) OVER (PARTITION BY thread) AS n, \
-                    row_number() OVER (PARTITION BY thread ORDER BY date DESC, id DESC) AS r \
-                  FROM messages WHERE account = ?1 AND folder = ?2) \
-             SELECT {ROW}, t.n FROM t JOIN messages AS m ON m.id = t.id WHERE t.r = 1 \
-             ORDER BY t.date DESC, t.id DESC LIMIT ?3 OFFSET ?4"
-        ))?;
+        let mut stmt = self.conn().prepare_cached(rows)?;
         let rows = stmt.query_map(params![account, folder, clamp(limit), clamp(offset)], |r| {
             let n: i64 = r.get(8)?;
             read(r, n.try_into().unwrap_or(1))
