@@ -65,6 +65,16 @@ pub enum Command {
         json: bool,
     },
 
+    /// Show the recovery key again (after the passphrase), for a lost copy.
+    RecoveryKey,
+
+    /// The folders in the index, with their message and unread counts.
+    Folders {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Change the vault's passphrase (the old one stops working).
     Passwd {
         /// Read the new passphrase from FILE (first line) instead of prompting.

@@ -277,6 +277,34 @@ fn sealed_mail_is_read_searched_exported_and_survives_a_lost_laptop() {
     assert_eq!(jp[0]["subject"], "会議の予定");
     let invoice = one.json(&["search", "--json", "has:attachment"]);
     assert_eq!(invoice[0]["attachments"][0], "Rechnung März.pdf");
+    // The attachment's decoded bytes, as the app's Save writes them.
+    let pdf = one.ok(&["show", &invoice[0]["id"].to_string(), "--attachment", "0"]);
+    assert_eq!(pdf.stdout, b"%PDF-1.4\n");
+    let none = one.coffer(&["show", &invoice[0]["id"].to_string(), "--attachment", "5"]);
+    assert_eq!(code(&none), 1, "{}", text(&none));
+    // The folder list, with unread counts, as the app shows it.
+    let folders = one.json(&["folders", "--json"]);
+    let counts: Vec<(String, u64, u64)> = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["folder"].as_str().unwrap().to_owned(),
+                f["total"].as_u64().unwrap(),
+                f["unread"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let total: u64 = counts.iter().map(|c| c.1).sum();
+    assert_eq!(total, 7, "{folders:#}");
+    assert!(
+        counts.iter().any(|c| c.0 == "Archiv/Ünïcode"),
+        "{folders:#}"
+    );
+    // The recovery key again, with the passphrase: the one init showed.
+    let again = one.ok(&["recovery-key"]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), key);
     // A word starting with - is a query term, not an option.
     let not_lunch = one.json(&["search", "--json", "cafe", "-lunch"]);
     assert_eq!(not_lunch.as_array().unwrap().len(), 1);

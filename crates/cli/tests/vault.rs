@@ -481,3 +481,49 @@ fn a_canary_passphrase_and_plaintext_leak_into_no_log_and_no_file() {
     );
     let _ = std::io::stderr().flush();
 }
+
+/// `coffer init` applies the app's strength rule (zxcvbn score 3 or more):
+/// a guessable passphrase is refused with the reason, and nothing is written.
+#[test]
+fn init_refuses_a_guessable_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "password1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args([
+            "--vault",
+            path(&dir),
+            "init",
+            "--passphrase-file",
+            path(&pass),
+        ])
+        .env_remove("COFFER_TEST_KDF")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("too easy to guess"), "{stderr}");
+    assert!(stderr.contains("passphrase_rejected"), "{stderr}");
+    assert!(!dir.join("vault.key").exists());
+}
+
+/// `coffer account presets` lists the servers the app's form fills in.
+#[test]
+fn account_presets_lists_the_known_providers() {
+    let out = Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["account", "presets", "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in ["fastmail", "posteo", "mailbox.org", "icloud", "gmx"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+}

@@ -31,6 +31,12 @@ pub enum AccountCommand {
         /// The account.
         name: String,
     },
+    /// List the providers whose servers are known (the app's presets).
+    Presets {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Let `seal` remove originals again after it caught the server removing
     /// other clients' \Deleted mail on UID EXPUNGE (check the server first).
     AllowExpunge {
@@ -54,6 +60,9 @@ pub struct AddArgs {
 
 /// Runs an account subcommand.
 pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> anyhow::Result<()> {
+    if let AccountCommand::Presets { json } = command {
+        return presets(json);
+    }
     let vault = super::unlock(dir, pass_file)?;
     match command {
         AccountCommand::Add(args) => {
@@ -115,6 +124,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                 );
             }
         }
+        AccountCommand::Presets { .. } => presets(false)?,
         AccountCommand::Remove { name } => {
             vault.remove_account(&name)?;
             say!("removed account {name:?}");
@@ -127,6 +137,31 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
             }
             None => println!("expunging is not off for account {name:?}: nothing to allow"),
         },
+    }
+    Ok(())
+}
+
+/// The known providers: what to pass to `account add`.
+fn presets(json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", crate::term::json(&coffer_engine::PRESETS)?);
+        return Ok(());
+    }
+    for p in coffer_engine::PRESETS {
+        let starttls = match p.security {
+            coffer_engine::net::Security::StartTls => " --starttls",
+            _ => "",
+        };
+        say!(
+            "{:<12} {:<13} --imap {}:{}{starttls} --smtp {}:{}",
+            p.id,
+            p.name,
+            p.imap_host,
+            p.imap_port,
+            p.smtp_host,
+            p.smtp_port
+        );
+        say!("{:<26} {}", "", p.note);
     }
     Ok(())
 }

@@ -38,6 +38,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Init => init::run(&vault_dir, pass_file),
         Command::Rekey => Err(coffer_engine::Vault::rekey_refusal()),
         Command::Status { json } => status::run(&vault_dir, pass_file, json),
+        Command::RecoveryKey => passwd::recovery_key(&vault_dir, pass_file),
+        Command::Folders { json } => read::folders(&vault_dir, pass_file, json),
         Command::Passwd {
             new_passphrase_file,
         } => passwd::run(&vault_dir, pass_file, new_passphrase_file.as_deref()),

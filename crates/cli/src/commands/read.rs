@@ -48,6 +48,10 @@ pub struct ShowArgs {
     /// Print JSON instead of text.
     #[arg(long, conflicts_with_all = ["raw", "html", "headers"])]
     pub json: bool,
+    /// Write attachment N's decoded bytes (numbered from 0 as `--json` lists
+    /// them), for a file or a pipe.
+    #[arg(long, value_name = "N", conflicts_with_all = ["raw", "html", "headers", "json"])]
+    pub attachment: Option<usize>,
 }
 
 /// Options of `coffer mark`.
@@ -138,6 +142,37 @@ pub struct CacheArgs {
     pub json: bool,
 }
 
+/// `coffer folders`: each indexed folder with its total and unread counts.
+pub fn folders(dir: &Path, pass_file: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let vault = super::unlock(dir, pass_file)?;
+    let folders = vault.folders()?;
+    if json {
+        let list: Vec<_> = folders
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "account": f.account, "folder": f.folder, "total": f.total, "unread": f.unread,
+                })
+            })
+            .collect();
+        println!("{}", crate::term::json(&list)?);
+        return Ok(());
+    }
+    if folders.is_empty() {
+        say!("no folders in the index yet (run `coffer seal` or `coffer rebuild`)");
+    }
+    for f in &folders {
+        say!(
+            "{}\t{}\t{} message(s), {} unread",
+            safe_line(&f.account),
+            safe_line(&f.folder),
+            f.total,
+            f.unread
+        );
+    }
+    Ok(())
+}
+
 pub fn cache(dir: &Path, pass_file: Option<&Path>, args: &CacheArgs) -> anyhow::Result<()> {
     let vault = super::unlock(dir, pass_file)?;
     let c = vault.body_cache(args.limit)?;
@@ -214,6 +249,14 @@ fn print_hit(h: &SearchHit) {
 
 pub fn show(dir: &Path, pass_file: Option<&Path>, args: &ShowArgs) -> anyhow::Result<()> {
     let vault = super::unlock(dir, pass_file)?;
+    if let Some(index) = args.attachment {
+        let file = super::runtime()?.block_on(vault.attachment(args.id, index))?;
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(&file.bytes)
+            .and_then(|()| out.flush())
+            .context("writing to stdout");
+    }
     if args.raw || args.headers || args.html {
         let runtime = super::runtime()?;
         let bytes = if args.html {
