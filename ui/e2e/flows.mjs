@@ -32,8 +32,12 @@ export async function texts(driver, css) {
   return Promise.all(found.map((e) => e.getAttribute("textContent")));
 }
 
-/** First run: "Try the demo", a vault with its recovery key confirmed, the demo account added. */
-export async function createVaultWithDemo(driver, { shots = false } = {}) {
+/**
+ * First run: "Try the demo", a vault with its recovery key confirmed, the demo
+ * account added. With `demo`, a wrong password is tried first and must be
+ * refused with a clear error.
+ */
+export async function createVaultWithDemo(driver, { shots = false, demo = null } = {}) {
   await waitTestId(driver, "try-demo", 30000);
   if (shots) await screenshot(driver, "app-first-run.png");
   await el(driver, "try-demo").click();
@@ -63,6 +67,15 @@ export async function createVaultWithDemo(driver, { shots = false } = {}) {
 
   // The account form, filled in with the demo mailbox.
   const test = await waitTestId(driver, "account-test", 30000);
+  if (demo) {
+    await type(el(driver, "account-password"), "not-the-password");
+    await test.click();
+    const error = await waitTestId(driver, "account-error", 30000);
+    await driver.wait(async () => /refused|password/i.test(await error.getAttribute("textContent")), 10000,
+      "no clear error for a wrong password");
+    if (shots) await screenshot(driver, "app-account-error.png");
+    await type(el(driver, "account-password"), demo.password);
+  }
   await test.click();
   await waitTestId(driver, "account-test-result", 30000);
   if (shots) await screenshot(driver, "app-account.png");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { By } from "selenium-webdriver";
 import { root, screenshot, startApp, startDemoServer, textOf } from "./driver.mjs";
@@ -33,6 +34,38 @@ after(async () => {
   demo?.stop();
 });
 
+/** Delivers `eml` into INBOX as another mail client would: IMAP APPEND over TLS. */
+function appendOverImap(demo, eml) {
+  return new Promise((ok, fail) => {
+    const socket = tlsConnect({ host: demo.host, port: demo.imaps_port, ca: readFileSync(demo.ca_file),
+      servername: "localhost" });
+    let buffer = "";
+    let step = 0;
+    const bytes = Buffer.from(eml);
+    socket.setEncoding("utf8");
+    socket.on("error", fail);
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      if (step === 0 && /^\* OK/m.test(buffer)) {
+        step = 1; buffer = "";
+        socket.write(`a1 LOGIN ${demo.user} ${demo.password}\r\n`);
+      } else if (step === 1 && /^a1 OK/m.test(buffer)) {
+        step = 2; buffer = "";
+        socket.write(`a2 APPEND INBOX {${bytes.length}}\r\n`);
+      } else if (step === 2 && /^\+/m.test(buffer)) {
+        step = 3; buffer = "";
+        socket.write(Buffer.concat([bytes, Buffer.from("\r\n")]));
+      } else if (step === 3 && /^a2 OK/m.test(buffer)) {
+        step = 4;
+        socket.end("a3 LOGOUT\r\n");
+        ok();
+      } else if (/^a\d (NO|BAD)/m.test(buffer)) {
+        fail(new Error(`IMAP: ${buffer}`));
+      }
+    });
+  });
+}
+
 /** The provider's view, through `coffer audit` without a vault: how much is plaintext. */
 function auditPlaintext() {
   const dir = mkdtempSync(join(tmpdir(), "coffer-audit-"));
@@ -48,7 +81,7 @@ function auditPlaintext() {
 test("create, add the account, seal, read, search, mark, lock and unlock", async () => {
   const { driver } = app;
   assert.equal(await driver.getTitle(), "Coffer");
-  await createVaultWithDemo(driver, { shots: true });
+  await createVaultWithDemo(driver, { shots: true, demo });
 
   // Before sealing, the provider reads everything.
   assert.equal(auditPlaintext().plaintext, demo.messages);
@@ -108,6 +141,15 @@ test("create, add the account, seal, read, search, mark, lock and unlock", async
     return !/unread/.test(cls + label);
   }, 15000, "u did not mark the message read");
 
+  // New mail is sealed while the app is open (the watch), and shows up.
+  await appendOverImap(demo, "From: Carol <carol@example.org>\r\nTo: alice@example.test\r\n" +
+    "Subject: Arrived while open\r\nMessage-ID: <late@example.org>\r\n\r\nFresh mail.\r\n");
+  await openFolder(driver, "INBOX");
+  await driver.wait(async () => (await texts(driver, '[data-testid="message-row"]')).some((t) => /Arrived while open/.test(t)),
+    60000, "new mail never appeared sealed in the list");
+  assert.equal(auditPlaintext().plaintext, 0, "the new message was left in plaintext");
+  assert.match(await textOf(driver, '[data-testid="watch-status"]'), /up to date|Sealed/i);
+
   // The shortcut overlay.
   await driver.findElement(By.css("body")).sendKeys("?");
   await waitTestId(driver, "shortcuts", 5000);
@@ -122,6 +164,17 @@ test("create, add the account, seal, read, search, mark, lock and unlock", async
     assert.ok(!html.includes(secret), `${secret} is still in the DOM after locking`);
   }
   await screenshot(driver, "app-locked.png");
+  assert.match(await textOf(driver, '[data-testid="watch-status"]'), /Locked — still sealing/);
+  // Locked, the engine refuses everything but unlock and the sealing status.
+  const refused = await driver.executeAsyncScript(`
+    const done = arguments[arguments.length - 1];
+    const invoke = window.__TAURI_INTERNALS__.invoke;
+    Promise.all([
+      invoke("folders").then(() => "answered", (e) => e.code),
+      invoke("search", { query: "budget", limit: 10 }).then(() => "answered", (e) => e.code),
+      invoke("watch_status").then((s) => s.locked ? "status" : "unlocked?", (e) => e.code),
+    ]).then(done);`);
+  assert.deepEqual(refused, ["locked", "locked", "status"]);
 
   // A wrong passphrase is refused; the right one opens the mail again.
   await type(el(driver, "unlock-passphrase"), "not the passphrase");

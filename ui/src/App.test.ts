@@ -95,6 +95,23 @@ describe("App", () => {
     expect(screen.queryByTestId("nav-settings")).toBeNull();
   });
 
+  it("opens with the recovery key when the passphrase is forgotten", async () => {
+    api.sessionInfo.mockResolvedValueOnce(session("locked")).mockResolvedValue(session("unlocked"));
+    api.recoverVault.mockResolvedValue(undefined);
+    const strong = "correct horse battery staple";
+    render(App);
+    await fireEvent.click(await screen.findByTestId("forgot-passphrase"));
+    await fireEvent.input(screen.getByTestId("recover-key"), { target: { value: "AAAA-BBBB-CCCC" } });
+    await fireEvent.input(screen.getByTestId("recover-passphrase"), { target: { value: strong } });
+    await fireEvent.input(screen.getByTestId("recover-repeat"), { target: { value: strong } });
+    const submit = screen.getByTestId("recover-submit") as HTMLButtonElement;
+    await waitFor(() => expect(submit.disabled).toBe(false));
+    await fireEvent.click(submit);
+    expect(await screen.findByTestId("mail-view")).toBeTruthy();
+    expect(api.recoverVault).toHaveBeenCalledWith("AAAA-BBBB-CCCC", strong);
+    expect(api.unlock).not.toHaveBeenCalled();
+  });
+
   it("locks and stops sealing from the lock menu", async () => {
     api.sessionInfo.mockResolvedValue(session("unlocked"));
     render(App);

@@ -262,3 +262,60 @@ pub fn expunge_violations(root: &Path, allowed: &[(&str, &str)]) -> Result<Vec<S
     }
     Ok(v)
 }
+
+/// Source-level checks for the web UI (`ui/src`, `.svelte` files): every
+/// `<iframe` carries `sandbox=""` (nothing allowed: no script, no same
+/// origin, no forms, no popups) and never a `src`, and no markup is built
+/// from strings with `{@html}`. Mail reaches the page only as a frame's
+/// `srcdoc`, made safe by the engine, in a frame that cannot reach IPC.
+pub fn ui_source_violations(ui_src: &Path) -> Result<Vec<String>> {
+    let mut v = Vec::new();
+    let mut stack = vec![ui_src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !path.extension().is_some_and(|e| e == "svelte") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)?;
+            // Markup only: comments (`<!-- … -->`) may mention both.
+            let mut markup = String::new();
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("<!--") {
+                markup.push_str(rest.get(..start).unwrap_or_default());
+                rest = rest
+                    .get(start..)
+                    .and_then(|r| r.find("-->").and_then(|e| r.get(e + 3..)))
+                    .unwrap_or_default();
+            }
+            markup.push_str(rest);
+            if markup.contains("{@html") {
+                v.push(format!("{}: uses {{@html}}", path.display()));
+            }
+            let mut at = 0;
+            while let Some(i) = markup.get(at..).and_then(|r| r.find("<iframe")) {
+                let tag_start = at + i;
+                let tag = markup
+                    .get(tag_start..)
+                    .and_then(|r| r.find('>').and_then(|e| r.get(..e)))
+                    .unwrap_or_default();
+                let sandboxed = tag.contains("sandbox=\"\"");
+                let with_src = tag
+                    .split_whitespace()
+                    .any(|a| a.starts_with("src=") || a.starts_with("src:") || a == "src");
+                if !sandboxed || with_src {
+                    v.push(format!(
+                        "{}: an <iframe> without sandbox=\"\" or with a src: {tag}",
+                        path.display()
+                    ));
+                }
+                at = tag_start + 7;
+            }
+        }
+    }
+    Ok(v)
+}

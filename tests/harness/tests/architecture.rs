@@ -114,3 +114,20 @@ fn the_expunge_scan_catches_a_new_caller() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn the_ui_frames_mail_only_in_a_full_sandbox() -> anyhow::Result<()> {
+    let v = coffer_harness::architecture::ui_source_violations(&workspace_root().join("ui/src"))?;
+    assert!(v.is_empty(), "{}", v.join("\n"));
+    // The check itself catches each kind.
+    let tmp = tempfile::tempdir()?;
+    std::fs::write(
+        tmp.path().join("Bad.svelte"),
+        "<!-- {@html} in a comment is fine -->\n<iframe sandbox=\"allow-scripts\" srcdoc={x}></iframe>\n\
+         <iframe sandbox=\"\" src=\"https://x\"></iframe>\n<div>{@html mail}</div>\n\
+         <iframe sandbox=\"\" srcdoc={ok}></iframe>",
+    )?;
+    let v = coffer_harness::architecture::ui_source_violations(tmp.path())?;
+    assert_eq!(v.len(), 3, "{v:#?}");
+    Ok(())
+}

@@ -1,5 +1,24 @@
-import { describe, expect, it } from "vitest";
-import { ERROR_CODES, describeError, errorHint, isCommandError } from "./api";
+import { describe, expect, it, vi } from "vitest";
+import { ERROR_CODES, describeError, errorHint, isCommandError, onAuditProgress, onSealProgress, onWatchStatus } from "./api";
+
+// Tauri's event module, faked: `emit` hands a payload to the listeners of an event.
+const events = vi.hoisted(() => {
+  const listeners = new Map<string, Set<(e: { payload: unknown }) => void>>();
+  return {
+    listeners,
+    emit(event: string, payload: unknown) {
+      for (const l of listeners.get(event) ?? []) l({ payload });
+    },
+  };
+});
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: async (event: string, handler: (e: { payload: unknown }) => void) => {
+    const set = events.listeners.get(event) ?? new Set();
+    events.listeners.set(event, set);
+    set.add(handler);
+    return () => set.delete(handler);
+  },
+}));
 
 describe("command errors", () => {
   it("recognises the { code, message } shape", () => {
@@ -23,5 +42,28 @@ describe("command errors", () => {
       expect(hint === null || hint.length > 0).toBe(true);
     }
     expect(errorHint("certificate_untrusted")).toMatch(/CA file/);
+  });
+});
+
+describe("event subscriptions", () => {
+  it("hands each event's payload to its subscriber until it unsubscribes", async () => {
+    const got: [string, unknown][] = [];
+    const stops = [
+      await onAuditProgress((p) => got.push(["audit", p])),
+      await onSealProgress((p) => got.push(["seal", p])),
+      await onWatchStatus((s) => got.push(["watch", s])),
+    ];
+    events.emit("audit-progress", { done: 1 });
+    events.emit("seal-progress", { done: 2 });
+    events.emit("watch-status", { sealedTotal: 3 });
+    events.emit("other-event", { ignored: true });
+    expect(got).toEqual([
+      ["audit", { done: 1 }],
+      ["seal", { done: 2 }],
+      ["watch", { sealedTotal: 3 }],
+    ]);
+    for (const stop of stops) stop();
+    events.emit("watch-status", { sealedTotal: 4 });
+    expect(got).toHaveLength(3);
   });
 });

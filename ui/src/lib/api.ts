@@ -181,10 +181,15 @@ export function exportAudit(format: "json" | "html"): Promise<string> {
   return invoke<string>("export_audit", { format });
 }
 
-/** Subscribes to audit progress; returns the unsubscribe function. */
-export async function onAuditProgress(cb: (p: AuditProgress) => void): Promise<() => void> {
+/** Subscribes to a backend event's payloads; returns the unsubscribe function. */
+async function listenTo<T>(event: string, cb: (payload: T) => void): Promise<() => void> {
   const { listen } = await import("@tauri-apps/api/event");
-  return listen<AuditProgress>("audit-progress", (e) => cb(e.payload));
+  return listen<T>(event, (e) => cb(e.payload));
+}
+
+/** Subscribes to audit progress; returns the unsubscribe function. */
+export function onAuditProgress(cb: (p: AuditProgress) => void): Promise<() => void> {
+  return listenTo("audit-progress", cb);
 }
 
 // ---------------------------------------------------------------------------
@@ -420,9 +425,8 @@ export function sealCancel(): Promise<void> {
   return invoke<void>("seal_cancel");
 }
 
-export async function onSealProgress(cb: (p: SealProgress) => void): Promise<() => void> {
-  const { listen } = await import("@tauri-apps/api/event");
-  return listen<SealProgress>("seal-progress", (e) => cb(e.payload));
+export function onSealProgress(cb: (p: SealProgress) => void): Promise<() => void> {
+  return listenTo("seal-progress", cb);
 }
 
 /** The watch that seals new mail while the app is open (on the `watch-status` event too). */
@@ -445,9 +449,8 @@ export function watchStatus(): Promise<WatchStatus> {
   return invoke<WatchStatus>("watch_status");
 }
 
-export async function onWatchStatus(cb: (s: WatchStatus) => void): Promise<() => void> {
-  const { listen } = await import("@tauri-apps/api/event");
-  return listen<WatchStatus>("watch-status", (e) => cb(e.payload));
+export function onWatchStatus(cb: (s: WatchStatus) => void): Promise<() => void> {
+  return listenTo("watch-status", cb);
 }
 
 // Reading --------------------------------------------------------------------
