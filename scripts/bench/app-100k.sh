@@ -19,20 +19,22 @@ made="$(target/release/coffer-bench-app-vault "$work/vault" "$pass" "$n")"
 echo "vault: $made"
 delay="$(grep -o 'searchDelay = [0-9]*' ui/src/views/Mail.svelte | grep -o '[0-9]*$')"
 measured="$(cd ui && COFFER_APP_BIN="$PWD/../target/release/coffer-app" \
-  xvfb-run -a --server-args="-screen 0 1280x800x24" node bench/app-perf.mjs "$work/vault" "$pass" "$delay")"
+  xvfb-run -a --server-args="-screen 0 1280x800x24" node bench/app-perf.mjs "$work/vault" "$pass" "$delay" | tail -n 1)"
 echo "app: $measured"
 python3 - "$made" "$measured" <<'PY'
 import json, statistics, sys
 made, m = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-argon = made["unlock_seconds"] * 1000
+argon = made["argon2_seconds"] * 1000
+whole = min(made["unlock_seconds"]) * 1000
 opens = [x for x in m["open_cached_ms"] if x >= 0]
 ipc = m["search_ipc_ms"]
 s = m["scroll"]
 print(f"messages in the index          {made['messages']}")
-print(f"Argon2id (unlock, no UI)       {argon:.0f} ms")
+print(f"Argon2id alone                 {argon:.0f} ms")
+print(f"whole unlock with the full page check (the CLI's) {whole:.0f} ms")
 print(f"unlock to inbox list shown     {m['unlock_to_inbox_ms']:.0f} ms  = Argon2id + {m['unlock_to_inbox_ms'] - argon:.0f} ms   (target: + 1000 ms)")
 print(f"open a cached message          median {statistics.median(opens):.1f} ms, max {max(opens):.1f} ms   (target: 50 ms)")
-print(f"search 'budget' (IPC+engine)   median {statistics.median(ipc):.1f} ms, max {max(ipc):.1f} ms   (target: 100 ms)")
+print(f"search one word (IPC+engine)  median {statistics.median(ipc):.1f} ms, max {max(ipc):.1f} ms   (target: 100 ms)")
 print(f"typing to results shown        {m['search_typed_ms'] - m['search_debounce_ms']:.0f} ms after the {m['search_debounce_ms']} ms debounce")
 print(f"scroll top to bottom           {s['frames']} frames, median {s['median_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, max {s['max_ms']:.1f} ms, over 50 ms: {s['over_50ms']}   (target: none)")
 PY

@@ -92,8 +92,11 @@ pub async fn add_account(
 ) -> Result<(), CommandError> {
     let account = request.into_new();
     engine
-        .vault(move |vault| async move {
+        .run(move |core| async move {
+            let vault = core.vault()?;
             vault.add_account(account)?;
+            // The status line names the account, waiting for its first seal.
+            core.start_watch(&vault);
             Ok(())
         })
         .await

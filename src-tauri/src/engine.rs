@@ -252,6 +252,8 @@ pub struct Core {
     pub pending: RefCell<Option<Pending>>,
     /// The running seal's controls.
     pub seal: RefCell<Option<Arc<SealControl>>>,
+    /// Why the vault's database cannot be used (the check after unlock failed).
+    pub damaged: RefCell<Option<String>>,
     watch: RefCell<Option<WatchRun>>,
     status: RefCell<WatchStatus>,
 }
@@ -265,6 +267,7 @@ impl Core {
             vault: RefCell::new(None),
             pending: RefCell::new(None),
             seal: RefCell::new(None),
+            damaged: RefCell::new(None),
             watch: RefCell::new(None),
             status: RefCell::new(WatchStatus::default()),
         }
@@ -306,9 +309,7 @@ impl Core {
         let vault = Rc::new(vault);
         *self.vault.borrow_mut() = Some(Rc::clone(&vault));
         self.update_status(|s| s.locked = false);
-        if self.watch.borrow().is_none() {
-            self.start_watch(&vault);
-        }
+        self.start_watch(&vault);
     }
 
     /// Locks the UI; the watch keeps its own handle on the vault.
@@ -331,6 +332,19 @@ impl Core {
         });
     }
 
+    /// The background check found the database damaged: stop everything,
+    /// lock, and refuse to unlock again with the reason (nothing on disk is
+    /// touched; `coffer recover` or a backup is the way back).
+    pub async fn vault_damaged(&self, why: String) {
+        tracing::error!(why, "the vault's database is damaged");
+        *self.damaged.borrow_mut() = Some(why.clone());
+        self.stop_everything().await;
+        self.update_status(|s| {
+            s.state = "stopped";
+            s.reason = Some(format!("the vault's database is damaged: {why}"));
+        });
+    }
+
     /// Stops the watch (after its current pass) and waits for it.
     pub async fn stop_watch(&self) {
         let run = self.watch.borrow_mut().take();
@@ -348,6 +362,9 @@ impl Core {
     /// user sealed it before (a watch's first pass seals everything, which
     /// the Seal view must show first).
     pub fn start_watch(self: &Rc<Self>, vault: &Rc<Vault>) {
+        if self.watch.borrow().is_some() {
+            return;
+        }
         let Ok(accounts) = vault.accounts() else {
             return;
         };

@@ -37,4 +37,4 @@ pub use error::{Code, VaultError, WithCode, code_of, message_of, refusal, with_c
 pub use kdf::KdfPolicy;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};
-pub use vault::{KdfInfo, NewVault, UnlockedStatus, Vault};
+pub use vault::{IntegrityCheck, KdfInfo, NewVault, UnlockedStatus, Vault};

@@ -233,6 +233,39 @@ fn a_corrupted_database_is_reported_and_kept() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// The app's unlock: the inbox first, every page checked right after on a
+/// connection of its own; a damaged page is still reported, clearly.
+#[test]
+fn a_corrupted_database_is_reported_by_the_background_check() {
+    let (_tmp, dir, _) = new_vault();
+    let (vault, check) = Vault::unlock_then_check(&dir, &pass("old pass"), weak()).unwrap();
+    check.run().unwrap();
+    drop(vault);
+    let db = dir.join("vault.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 32] {
+        *b ^= 0x55;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let before = snapshot(&dir);
+    let failed = match Vault::unlock_then_check(&dir, &pass("old pass"), weak()) {
+        // The damaged page was not among those the unlock read.
+        Ok((_vault, check)) => check.run().unwrap_err(),
+        Err(e) => e,
+    };
+    let text = format!("{failed:#}");
+    assert!(
+        text.contains("cannot be decrypted") && text.contains("vault.db"),
+        "{text}"
+    );
+    assert_eq!(
+        coffer_engine::code_of(&failed),
+        coffer_engine::Code::VaultDamaged
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
 #[test]
 fn an_unreachable_vault_directory_is_reported() {
     // chmod 000 does not stop root, and tests run as root here: a vault path

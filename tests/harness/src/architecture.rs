@@ -278,7 +278,7 @@ pub fn ui_source_violations(ui_src: &Path) -> Result<Vec<String>> {
                 stack.push(path);
                 continue;
             }
-            if !path.extension().is_some_and(|e| e == "svelte") {
+            if path.extension().is_none_or(|e| e != "svelte") {
                 continue;
             }
             let text = std::fs::read_to_string(&path)?;

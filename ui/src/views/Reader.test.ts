@@ -58,6 +58,25 @@ function setup(over: Record<string, unknown> = {}) {
 }
 
 describe("Reader", () => {
+  it("loads a single selection at once, and waits only while the selection keeps changing", async () => {
+    const loaded: number[] = [];
+    const props = {
+      id: 1,
+      delay: 80,
+      folders,
+      message: async (id: number) => (loaded.push(id), { ...detail, id }),
+      messageBody: async () => body,
+    };
+    const view = render(Reader, { props });
+    expect(loaded).toEqual([1]);
+    // Holding j: 2, 3 and 4 in quick succession; only the last one loads, after the delay.
+    await view.rerender({ ...props, id: 2 });
+    await view.rerender({ ...props, id: 3 });
+    await view.rerender({ ...props, id: 4 });
+    expect(loaded).toEqual([1]);
+    await waitFor(() => expect(loaded).toEqual([1, 4]));
+  });
+
   it("puts the body only in a frame with an empty sandbox, no src and no referrer", async () => {
     setup();
     const frame = (await screen.findByTestId("message-frame")) as HTMLIFrameElement;

