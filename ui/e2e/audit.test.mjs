@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { By } from "selenium-webdriver";
+import { By, until } from "selenium-webdriver";
 import { screenshot, startApp, startDemoServer, textOf } from "./driver.mjs";
 
 let app;
@@ -34,7 +34,10 @@ async function type(driver, name, value) {
 
 test("the Audit view reports the demo mailbox and exports the report", async () => {
   const { driver } = app;
-  await driver.findElement(By.css("[data-testid=nav-audit]")).click();
+  // The shell renders once the engine answered; wait for it.
+  const nav = await driver.wait(until.elementLocated(By.css("[data-testid=nav-audit]")), 30000);
+  await driver.wait(until.elementIsVisible(nav), 10000);
+  await nav.click();
   await type(driver, "server", `${demo.host}:${demo.imaps_port}`);
   await type(driver, "user", demo.user);
   await type(driver, "password", demo.password);
