@@ -9,6 +9,7 @@ mod config;
 mod error;
 pub mod imap;
 pub mod mutf7;
+pub mod smtp;
 mod stream;
 mod tls;
 mod validate;

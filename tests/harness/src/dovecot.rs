@@ -31,6 +31,9 @@ pub(crate) struct Dovecot {
     pub(crate) imaps_port: Option<u16>,
     pub(crate) imap_port: u16,
     pub(crate) lmtp_port: u16,
+    /// Dovecot's authentication service for Postfix's SMTP AUTH (SASL),
+    /// when built with `.smtp()`.
+    pub(crate) sasl_port: Option<u16>,
 }
 
 impl Dovecot {
@@ -55,6 +58,17 @@ impl Dovecot {
             None
         };
         let lmtp_port = ports::free_port()?;
+        let sasl_port = if b.smtp {
+            Some(ports::free_port()?)
+        } else {
+            None
+        };
+        let sasl_listener = match sasl_port {
+            Some(p) => format!(
+                "service auth {{\n  inet_listener sasl {{\n    address = 127.0.0.1\n    port = {p}\n  }}\n}}\n"
+            ),
+            None => String::new(),
+        };
         let base_dir = dir.join("dovecot-run");
         let mail = dir.join("mail");
         let log_dir = dir.join("log");
@@ -150,6 +164,7 @@ service lmtp {{
 service anvil {{
   chroot =
 }}
+{sasl_listener}
 protocol lmtp {{
   postmaster_address = postmaster@{domain}
 }}
@@ -168,6 +183,7 @@ protocol lmtp {{
             imaps_port,
             imap_port,
             lmtp_port,
+            sasl_port,
         };
         process::start_daemon(
             Command::new("dovecot").arg("-c").arg(&dovecot.config),
@@ -176,6 +192,9 @@ protocol lmtp {{
         .context("starting dovecot (is the dovecot-imapd package installed?)")?;
         let mut ports_up = ports::wait_listening(imap_port, Duration::from_secs(10))
             && ports::wait_listening(lmtp_port, Duration::from_secs(10));
+        if let Some(p) = sasl_port {
+            ports_up = ports_up && ports::wait_listening(p, Duration::from_secs(10));
+        }
         if let Some(p) = imaps_port {
             ports_up = ports_up && ports::wait_listening(p, Duration::from_secs(10));
         }

@@ -191,7 +191,14 @@ impl MailServer {
         ca.write_to(dir.path())?;
         let dovecot = dovecot::Dovecot::start(dir.path(), &b, &ca)?;
         let postfix = if b.smtp {
-            Some(postfix::Postfix::start(dir.path(), dovecot.lmtp_port)?)
+            let sasl = dovecot
+                .sasl_port
+                .context("dovecot was started without its SASL listener")?;
+            Some(postfix::Postfix::start(
+                dir.path(),
+                dovecot.lmtp_port,
+                sasl,
+            )?)
         } else {
             None
         };
@@ -228,6 +235,23 @@ impl MailServer {
     /// The SMTP port. Panics if the server was built without `.smtp()`.
     pub fn smtp_port(&self) -> u16 {
         self.postfix.as_ref().expect("built without .smtp()").port
+    }
+
+    /// The SMTP submission port with implicit TLS (465-style) and AUTH, for
+    /// the user's own login. Panics if the server was built without `.smtp()`.
+    pub fn submissions_port(&self) -> u16 {
+        self.postfix
+            .as_ref()
+            .expect("built without .smtp()")
+            .submissions_port
+    }
+
+    /// The SMTP submission port with STARTTLS required (587-style), then AUTH.
+    pub fn submission_port(&self) -> u16 {
+        self.postfix
+            .as_ref()
+            .expect("built without .smtp()")
+            .submission_port
     }
 
     /// The PEM file of the throwaway CA that signed the server certificate.

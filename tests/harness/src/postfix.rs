@@ -14,6 +14,10 @@ pub(crate) struct Postfix {
     queue_dir: PathBuf,
     log_path: PathBuf,
     pub(crate) port: u16,
+    /// SMTP submission with implicit TLS and AUTH (RFC 8314, "submissions").
+    pub(crate) submissions_port: u16,
+    /// SMTP submission with STARTTLS required, then AUTH.
+    pub(crate) submission_port: u16,
 }
 
 /// The services Postfix needs for SMTP in and LMTP out; no chroot, so the
@@ -39,14 +43,23 @@ discard   unix  -       -       n       -       -       discard
 lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 postlog   unix-dgram n  -       n       -       1       postlogd
 ";
 
+/// The options of a submission port: AUTH required to relay, and only
+/// authenticated senders may send (anyone may still deliver to local users
+/// on the plain port).
+const SUBMISSION: &str = "  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=$submission_recipient_restrictions
+";
+
 impl Postfix {
-    pub(crate) fn start(dir: &Path, lmtp_port: u16) -> Result<Self> {
+    pub(crate) fn start(dir: &Path, lmtp_port: u16, sasl_port: u16) -> Result<Self> {
         let mut last = None;
         for _ in 0..3 {
-            match Self::try_start(dir, lmtp_port) {
+            match Self::try_start(dir, lmtp_port, sasl_port) {
                 Ok(p) => return Ok(p),
                 Err(e) => last = Some(e),
             }
@@ -54,8 +67,10 @@ impl Postfix {
         Err(last.unwrap_or_else(|| anyhow::anyhow!("postfix did not start")))
     }
 
-    fn try_start(dir: &Path, lmtp_port: u16) -> Result<Self> {
+    fn try_start(dir: &Path, lmtp_port: u16, sasl_port: u16) -> Result<Self> {
         let port = ports::free_port()?;
+        let submissions_port = ports::free_port()?;
+        let submission_port = ports::free_port()?;
         let root = dir.join("postfix");
         let config_dir = root.join("etc");
         let queue_dir = root.join("queue");
@@ -100,7 +115,16 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 maillog_file_prefixes = {root}
 maillog_file = {log}
+# Submission (the ports a mail client sends through): TLS with the
+# throwaway certificate, SMTP AUTH checked by Dovecot.
+smtpd_tls_chain_files = {tls}/server.key, {tls}/server.pem
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:{sasl_port}
+smtpd_tls_auth_only = yes
+# One address refused at RCPT time, for tests of a rejected recipient.
+submission_recipient_restrictions = check_recipient_access inline:{{ {{ nobody@{domain} = 550 5.1.1 <nobody@{domain}>: Recipient address rejected: no such user }} }}, permit_sasl_authenticated, reject
 ",
+            tls = dir.join("tls").display(),
             queue = queue_dir.display(),
             data = data_dir.display(),
             domain = crate::DOMAIN,
@@ -110,13 +134,21 @@ maillog_file = {log}
         std::fs::write(config_dir.join("main.cf"), main_cf)?;
         std::fs::write(
             config_dir.join("master.cf"),
-            format!("127.0.0.1:{port} inet n - n - - smtpd\n{MASTER_CF}"),
+            format!(
+                "127.0.0.1:{port} inet n - n - - smtpd\n\
+                 127.0.0.1:{submissions_port} inet n - n - - smtpd\n{SUBMISSION}  \
+                 -o smtpd_tls_wrappermode=yes\n\
+                 127.0.0.1:{submission_port} inet n - n - - smtpd\n{SUBMISSION}  \
+                 -o smtpd_tls_security_level=encrypt\n{MASTER_CF}"
+            ),
         )?;
         let postfix = Self {
             config_dir,
             queue_dir,
             log_path,
             port,
+            submissions_port,
+            submission_port,
         };
         process::start_daemon(
             Command::new("postfix")
@@ -126,7 +158,10 @@ maillog_file = {log}
             &root.join("log").join("postfix-start.log"),
         )
         .context("starting postfix (is the postfix package installed?)")?;
-        if !ports::wait_listening(port, Duration::from_secs(15)) {
+        let listening = [port, submissions_port, submission_port]
+            .iter()
+            .all(|p| ports::wait_listening(*p, Duration::from_secs(15)));
+        if !listening {
             bail!(
                 "postfix did not listen on {port}; its log:\n{}",
                 postfix.log()
