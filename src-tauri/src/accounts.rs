@@ -40,6 +40,9 @@ impl AccountRequest {
                 .ca_file
                 .filter(|f| !f.trim().is_empty())
                 .map(|f| PathBuf::from(f.trim())),
+            // 587 is submission with STARTTLS (RFC 6409); 465 and others
+            // implicit TLS (RFC 8314).
+            smtp_starttls: self.smtp_port == Some(587),
             smtp: self
                 .smtp_host
                 .filter(|h| !h.trim().is_empty())

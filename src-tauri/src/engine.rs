@@ -446,7 +446,7 @@ impl Core {
     fn on_watch_event(&self, event: coffer_engine::watch::WatchEvent) {
         use coffer_engine::watch::WatchEvent as E;
         self.update_status(|s| match event {
-            E::Started { .. } | E::IdleUnavailable => {}
+            E::Started { .. } | E::IdleUnavailable | E::Outbox { .. } => {}
             E::Sealing { messages, .. } => {
                 s.state = "sealing";
                 s.sealing = messages;

@@ -65,6 +65,14 @@ pub enum Command {
         json: bool,
     },
 
+    /// Send a message: the text from standard input, a sealed copy kept in
+    /// Sent. Queued in the outbox first, so nothing is lost if the server
+    /// is away.
+    Send(crate::commands::SendArgs),
+
+    /// The messages not sent yet: list them, try them again, or discard one.
+    Outbox(crate::commands::OutboxArgs),
+
     /// Show the recovery key again (after the passphrase), for a lost copy.
     RecoveryKey,
 

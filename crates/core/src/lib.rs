@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod calendar;
 mod codec;
+pub mod compose;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -28,6 +28,8 @@ pub struct NewAccount {
     pub ca_file: Option<PathBuf>,
     /// SMTP host and port, for sending.
     pub smtp: Option<(String, u16)>,
+    /// Submit with STARTTLS (587) rather than implicit TLS (465).
+    pub smtp_starttls: bool,
 }
 
 impl std::fmt::Debug for NewAccount {
@@ -58,6 +60,8 @@ pub struct AccountInfo {
     pub ca_file: Option<String>,
     /// `HOST:PORT` of the SMTP server, if any.
     pub smtp: Option<String>,
+    /// Whether submission uses STARTTLS (else implicit TLS).
+    pub smtp_starttls: bool,
     /// When it was added (Unix seconds).
     pub created_at: i64,
 }
@@ -91,6 +95,7 @@ pub async fn test_new_account(account: &NewAccount) -> anyhow::Result<AccountTes
         imap,
         user: account.username.clone(),
         password: account.password.clone(),
+        smtp: None,
     })
     .await
 }
@@ -206,6 +211,8 @@ pub(crate) struct Connection {
     pub(crate) imap: ImapConfig,
     pub(crate) user: String,
     pub(crate) password: SecretString,
+    /// Where the account submits mail, if it sends.
+    pub(crate) smtp: Option<coffer_net::smtp::SmtpConfig>,
 }
 
 impl Connection {
@@ -247,6 +254,7 @@ fn info(r: AccountRecord) -> AccountInfo {
     AccountInfo {
         security: to_net(r.security),
         smtp: r.smtp.map(|(h, p)| format!("{h}:{p}")),
+        smtp_starttls: r.smtp_starttls,
         name: r.name,
         imap_host: r.imap_host,
         imap_port: r.imap_port,
@@ -292,6 +300,7 @@ impl Vault {
             ca_file,
             ca_pem,
             smtp: account.smtp,
+            smtp_starttls: account.smtp_starttls,
             created_at: 0,
         };
         match self.store().add_account(&record) {
@@ -350,11 +359,23 @@ impl Vault {
         imap.security = to_net(record.security);
         imap.ca_file = record.ca_file.map(PathBuf::from);
         imap.ca_pem = (!record.ca_pem.is_empty()).then_some(record.ca_pem);
+        let smtp = record.smtp.map(|(host, port)| {
+            let mut c = coffer_net::smtp::SmtpConfig::new(host, port);
+            c.security = match (record.smtp_starttls, imap.security) {
+                // A loopback test account without TLS submits without it too.
+                (_, Security::InsecureLoopback) => Security::InsecureLoopback,
+                (true, _) => Security::StartTls,
+                (false, _) => Security::Tls,
+            };
+            c.ca_pem.clone_from(&imap.ca_pem);
+            c
+        });
         Ok(Connection {
             name: record.name,
             imap,
             user: record.username,
             password: record.password,
+            smtp,
         })
     }
 }

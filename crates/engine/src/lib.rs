@@ -23,6 +23,7 @@ mod paths;
 pub mod read;
 mod rfc3339;
 pub mod seal;
+pub mod send;
 mod status;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testkit;

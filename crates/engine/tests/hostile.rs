@@ -47,6 +47,7 @@ impl Hostile {
                 security: Security::InsecureLoopback,
                 ca_file: None,
                 smtp: None,
+                smtp_starttls: false,
             })
             .unwrap();
         Self {

@@ -78,12 +78,14 @@ pub struct AccountRecord {
     pub ca_pem: Vec<u8>,
     /// SMTP host and port, if the account sends.
     pub smtp: Option<(String, u16)>,
+    /// Submit with STARTTLS (587) instead of implicit TLS (465).
+    pub smtp_starttls: bool,
     /// When the account was added (Unix seconds).
     pub created_at: i64,
 }
 
 const COLUMNS: &str = "name, imap_host, imap_port, username, password, security, ca_file, \
-                       smtp_host, smtp_port, created_at, ca_pem";
+                       smtp_host, smtp_port, created_at, ca_pem, smtp_starttls";
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<(AccountRecord, String)> {
     let security: String = row.get(5)?;
@@ -100,6 +102,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<(AccountRecord, String)> {
         smtp: (!smtp_host.is_empty()).then(|| (smtp_host, row.get(8).unwrap_or(465))),
         created_at: row.get(9)?,
         ca_pem: row.get(10)?,
+        smtp_starttls: row.get::<_, i64>(11)? != 0,
     };
     Ok((record, security))
 }
@@ -122,7 +125,8 @@ impl Store {
         let (smtp_host, smtp_port) = account.smtp.clone().unwrap_or_else(|| (String::new(), 465));
         let inserted = self.conn().execute(
             "INSERT INTO accounts (name, imap_host, imap_port, username, password, security, \
-             ca_file, smtp_host, smtp_port, ca_pem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ca_file, smtp_host, smtp_port, ca_pem, smtp_starttls) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (name) DO NOTHING",
             params![
                 account.name,
@@ -135,6 +139,7 @@ impl Store {
                 smtp_host,
                 smtp_port,
                 account.ca_pem,
+                i64::from(account.smtp_starttls),
             ],
         )?;
         if inserted == 0 {
@@ -201,6 +206,7 @@ mod tests {
             ca_file: Some("/tmp/ca.pem".to_owned()),
             ca_pem: b"-----BEGIN CERTIFICATE-----".to_vec(),
             smtp: Some(("smtp.example".to_owned(), 587)),
+            smtp_starttls: true,
             created_at: 0,
         }
     }

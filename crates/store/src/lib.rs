@@ -25,6 +25,7 @@ mod journal;
 mod layout;
 mod meta;
 pub mod migrations;
+mod outbox;
 mod store;
 
 pub use accounts::{AccountError, AccountRecord, AccountSecurity};
@@ -37,4 +38,5 @@ pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;
 pub use meta::VaultMeta;
 pub use migrations::MigrationError;
+pub use outbox::{OutboxState, Outgoing, Recipient, RecipientState};
 pub use store::{Store, StoreError};

@@ -213,6 +213,33 @@ const M7_FOLDER_LIST_ORDER: &str = "
 CREATE INDEX messages_by_folder_date ON messages (account, folder, date, id, flags, thread);
 ";
 
+/// Migration 8: sending. The outbox keeps every message until each of its
+/// recipients has an answer (a 5xx is final, a 4xx or a broken connection
+/// is retried), with the sender's copy (its Bcc kept) to be sealed into
+/// Sent; and an account's choice of STARTTLS for submission.
+const M8_OUTBOX: &str = "
+ALTER TABLE accounts ADD COLUMN smtp_starttls INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY NOT NULL,
+    account         TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    subject         TEXT NOT NULL DEFAULT '',
+    envelope_from   TEXT NOT NULL,
+    -- What is submitted (no Bcc), and the sender's copy (with Bcc).
+    data            BLOB NOT NULL,
+    sent_copy       BLOB NOT NULL,
+    -- [{address, state: pending|accepted|rejected, reply}] as JSON.
+    recipients      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT NOT NULL DEFAULT '',
+    -- The sealed copy is in Sent.
+    copy_stored     INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL DEFAULT (unixepoch())
+) STRICT;
+";
+
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
     M1_VAULT_META_AND_SETTINGS,
@@ -222,6 +249,7 @@ pub const MIGRATIONS: &[&str] = &[
     M5_ACCOUNT_CA_PEM,
     M6_FOLDER_SYNC_AND_SEARCH_ORDER,
     M7_FOLDER_LIST_ORDER,
+    M8_OUTBOX,
 ];
 
 /// The schema version this build creates and understands.

@@ -388,6 +388,22 @@ impl MailServer {
         self.dovecot.restart(down_for)
     }
 
+    /// Stops Postfix (the mail server stays up): sending fails until
+    /// [`MailServer::start_smtp`].
+    pub fn stop_smtp(&self) {
+        if let Some(p) = &self.postfix {
+            p.stop();
+        }
+    }
+
+    /// Starts Postfix again after [`MailServer::stop_smtp`].
+    pub fn start_smtp(&self) -> Result<()> {
+        match &self.postfix {
+            Some(p) => p.start_again(),
+            None => bail!("built without .smtp()"),
+        }
+    }
+
     /// Dovecot's log, for failure messages.
     pub fn dovecot_log(&self) -> String {
         self.dovecot.log()

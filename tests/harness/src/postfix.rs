@@ -175,6 +175,40 @@ submission_recipient_restrictions = check_recipient_access inline:{{ {{ nobody@{
     }
 }
 
+impl Postfix {
+    /// Stops the master and waits until the submission port is closed.
+    pub(crate) fn stop(&self) {
+        if let Some(pid) = process::read_pid(&self.queue_dir.join("pid").join("master.pid")) {
+            process::terminate(pid);
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.submissions_port)).is_ok()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts it again with the same configuration, ports and queue.
+    pub(crate) fn start_again(&self) -> Result<()> {
+        let log = self.log_path.with_file_name("postfix-start.log");
+        process::start_daemon(
+            Command::new("postfix")
+                .arg("-c")
+                .arg(&self.config_dir)
+                .arg("start"),
+            &log,
+        )?;
+        let listening = [self.port, self.submissions_port, self.submission_port]
+            .iter()
+            .all(|p| ports::wait_listening(*p, Duration::from_secs(15)));
+        if !listening {
+            bail!("postfix did not come back; its log:\n{}", self.log());
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Postfix {
     fn drop(&mut self) {
         if let Some(pid) = process::read_pid(&self.queue_dir.join("pid").join("master.pid")) {

@@ -106,6 +106,7 @@ impl TestVaultBuilder {
                     security: Security::Tls,
                     ca_file: Some(server.ca_file()),
                     smtp: None,
+                    smtp_starttls: false,
                 })
                 .expect("add the account");
         }

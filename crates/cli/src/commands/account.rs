@@ -53,9 +53,13 @@ pub struct AddArgs {
     /// The server and how to log in.
     #[command(flatten)]
     pub server: ServerArgs,
-    /// The SMTP server for sending, as HOST:PORT.
+    /// The SMTP server for sending, as HOST:PORT (implicit TLS, usually 465).
     #[arg(long, value_name = "HOST:PORT")]
     pub smtp: Option<String>,
+    /// Submit with STARTTLS (usually port 587) instead of implicit TLS;
+    /// refused if the server does not upgrade.
+    #[arg(long, requires = "smtp")]
+    pub smtp_starttls: bool,
 }
 
 /// Runs an account subcommand.
@@ -78,6 +82,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                 username: args.server.user,
                 ca_file: args.server.ca_file,
                 smtp,
+                smtp_starttls: args.smtp_starttls,
             })?;
             say!("added account {name:?}");
         }

@@ -9,6 +9,7 @@ mod progress;
 mod read;
 mod recover;
 mod seal;
+mod send;
 mod status;
 mod sync;
 mod watch;
@@ -22,6 +23,7 @@ pub use account::AccountCommand;
 pub use export::ExportArgs;
 pub use read::{CacheArgs, DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
 pub use seal::SealArgs;
+pub use send::{OutboxArgs, SendArgs};
 pub use sync::SyncArgs;
 pub use watch::WatchArgs;
 
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Move(args) => read::move_to(&vault_dir, pass_file, &args),
         Command::Delete(args) => read::delete(&vault_dir, pass_file, &args),
         Command::Export(args) => export::run(&vault_dir, pass_file, &args),
+        Command::Send(args) => send::send(&vault_dir, pass_file, args),
+        Command::Outbox(args) => send::outbox(&vault_dir, pass_file, &args),
         Command::Rebuild(args) | Command::Sync(args) => sync::run(&vault_dir, pass_file, &args),
         Command::Audit(args) => {
             let vault = match cli.vault.is_some() {

@@ -138,6 +138,14 @@ fn log(event: &WatchEvent, args: &WatchArgs) {
             }
             say!("pass ({}): {}", scope.label(), summary.one_line());
         }
+        WatchEvent::Outbox { report } => match &report.error {
+            Some(e) => warn!(
+                "coffer: outbox {}: {}",
+                report.id,
+                crate::term::safe_line(e)
+            ),
+            None => say!("outbox {}: {:?}", report.id, report.state),
+        },
         WatchEvent::IdleUnavailable => say!(
             "the server has no IDLE: INBOX is checked every {} s",
             args.poll_seconds

@@ -64,6 +64,11 @@ pub enum WatchEvent {
         /// What it did.
         summary: SealSummary,
     },
+    /// A message of the outbox was tried.
+    Outbox {
+        /// What the try did.
+        report: crate::send::SendReport,
+    },
     /// The server has no IDLE: INBOX is looked at on every poll instead.
     IdleUnavailable,
     /// A connection or sealing error; watching goes on after `retry_in_seconds`.

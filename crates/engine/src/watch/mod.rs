@@ -184,6 +184,15 @@ impl Vault {
             })
             .await?;
         on_event(WatchEvent::PassFinished { scope, summary });
+        // Messages waiting in the outbox go out when due, with back-off.
+        match self.flush_outbox_of(Some(&conn.name), false).await {
+            Ok(reports) => {
+                for r in reports {
+                    on_event(WatchEvent::Outbox { report: r });
+                }
+            }
+            Err(error) => tracing::warn!(error = format!("{error:#}"), "could not try the outbox"),
+        }
         Ok(())
     }
 }

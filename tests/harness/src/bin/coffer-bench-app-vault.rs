@@ -67,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         security: coffer_engine::net::Security::InsecureLoopback,
         ca_file: None,
         smtp: None,
+        smtp_starttls: false,
     })?;
     let originals: Vec<Vec<u8>> = demo::messages().into_iter().map(|m| m.bytes).collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);

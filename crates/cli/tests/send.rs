@@ -1,0 +1,269 @@
+//! Sending through the `coffer` binary, against real Postfix (submission
+//! with TLS and AUTH) delivering into real Dovecot: the message arrives
+//! intact; Bcc stays blind; the sender keeps only a sealed copy in Sent,
+//! indexed, threaded with the reply; a refused recipient is named and the
+//! others get it once; with Postfix stopped the message waits in the outbox
+//! and goes out exactly once when it is back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use coffer_core::mime::read_message;
+use coffer_harness::{DOMAIN, MailServer, PASSWORD, StoredMessage, USER};
+use serde_json::Value;
+use support::{code, s, text};
+
+mod support;
+
+struct Sender {
+    server: MailServer,
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    pass: PathBuf,
+    files: PathBuf,
+}
+
+impl Sender {
+    fn new() -> Self {
+        let server = MailServer::builder()
+            .smtp()
+            .user("bob", "bob-pw")
+            .user("carol", "carol-pw")
+            .start()
+            .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let files = tmp.path().to_path_buf();
+        std::fs::write(files.join("pass"), "pass\n").unwrap();
+        std::fs::write(files.join("pw"), format!("{PASSWORD}\n")).unwrap();
+        let me = Self {
+            dir: files.join("v"),
+            pass: files.join("pass"),
+            files,
+            server,
+            _tmp: tmp,
+        };
+        me.ok(&["init"], "");
+        let imap = format!("{}:{}", me.server.host(), me.server.imaps_port());
+        let smtp = format!("{}:{}", me.server.host(), me.server.submissions_port());
+        let user = format!("{USER}@{DOMAIN}");
+        let pw = me.files.join("pw");
+        let ca = me.server.ca_file();
+        me.ok(
+            &[
+                "account",
+                "add",
+                "mail",
+                "--imap",
+                &imap,
+                "--user",
+                &user,
+                "--password-file",
+                s(&pw),
+                "--ca-file",
+                s(&ca),
+                "--smtp",
+                &smtp,
+            ],
+            "",
+        );
+        me
+    }
+
+    fn coffer(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = support::coffer()
+            .arg("--vault")
+            .arg(&self.dir)
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> Output {
+        let out = self.coffer(args, stdin);
+        assert_eq!(code(&out), 0, "{args:?}: {}", text(&out));
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_slice(&self.ok(args, "").stdout).unwrap()
+    }
+
+    fn inbox(&self, user: &str, count: usize) -> Vec<StoredMessage> {
+        self.server
+            .wait_for_messages(user, "INBOX", count, Duration::from_secs(30))
+            .unwrap()
+    }
+
+    fn sent(&self) -> Vec<StoredMessage> {
+        self.server.mailbox_contents(USER, "Sent").unwrap()
+    }
+}
+
+/// Only sealed copies: the outer template, none of the message's words.
+fn assert_only_seals(messages: &[StoredMessage], words: &[&str]) {
+    for m in messages {
+        let t = String::from_utf8_lossy(&m.bytes);
+        assert!(t.contains("X-Coffer-Seal"), "not a seal: {t}");
+        for w in words {
+            assert!(!t.contains(w), "{w:?} readable in Sent: {t}");
+        }
+    }
+}
+
+#[test]
+fn a_sent_message_arrives_intact_bcc_stays_blind_and_only_a_seal_is_kept() {
+    let me = Sender::new();
+    let file = me.files.join("Übersicht März.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n%\xe2\xe3\n").unwrap();
+    let subject = "Grüße aus dem Tresor — 会議";
+    let out = me.ok(
+        &[
+            "send",
+            "--to",
+            "Bob Berg <bob@example.test>",
+            "--bcc",
+            "carol@example.test",
+            "--subject",
+            subject,
+            "--attach",
+            s(&file),
+        ],
+        "Hallo Bob,\nbis morgen im Büro.\n",
+    );
+    let said = text(&out);
+    assert!(said.contains("sent to bob@example.test"), "{said}");
+    assert!(said.contains("a sealed copy is in Sent"), "{said}");
+
+    // Bob gets the message intact, without any trace of the Bcc.
+    let got = me.inbox("bob", 1);
+    let m = read_message(&got[0].bytes);
+    assert_eq!(m.subject.as_deref(), Some(subject));
+    assert_eq!(m.from[0].address, format!("{USER}@{DOMAIN}"));
+    assert!(m.text.contains("bis morgen im Büro"), "{:?}", m.text);
+    assert!(m.message_id.is_some() && m.date.is_some());
+    assert_eq!(m.attachments[0].name.as_deref(), Some("Übersicht März.pdf"));
+    let (_, bytes) = coffer_core::mime::attachment(&got[0].bytes, 0).unwrap();
+    assert_eq!(bytes, b"%PDF-1.4\n%\xe2\xe3\n");
+    assert!(m.bcc.is_empty());
+    assert!(!String::from_utf8_lossy(&got[0].bytes).contains("carol@"));
+    // Carol, the blind copy, gets it too.
+    assert_eq!(
+        read_message(&me.inbox("carol", 1)[0].bytes)
+            .subject
+            .as_deref(),
+        Some(subject)
+    );
+
+    // The sender keeps exactly one copy, sealed; the index has it, Bcc included.
+    let sent = me.sent();
+    assert_eq!(sent.len(), 1);
+    assert_only_seals(&sent, &["Tresor", "bob@", "carol@", "PDF"]);
+    let hits = me.json(&["search", "--json", "in:Sent"]);
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits:#}");
+    let id = hits[0]["id"].to_string();
+    let shown = me.json(&["show", &id, "--json"]);
+    assert_eq!(shown["subject"], subject);
+    assert!(
+        shown["bcc"]
+            .as_str()
+            .unwrap()
+            .contains("carol@example.test"),
+        "{shown:#}"
+    );
+    assert_eq!(me.json(&["outbox", "--json"]), Value::Array(vec![]));
+
+    // A reply threads with its original in the index.
+    me.ok(
+        &["send", "--reply-to-id", &id, "--to", "bob@example.test"],
+        "One more thing.\n",
+    );
+    let reply = read_message(
+        &me.inbox("bob", 2)
+            .iter()
+            .map(|m| m.bytes.clone())
+            .find(|b| read_message(b).subject.as_deref() == Some(&format!("Re: {subject}")))
+            .unwrap(),
+    );
+    assert_eq!(reply.in_reply_to, [m.message_id.clone().unwrap()]);
+    assert!(reply.text.contains("> Hallo Bob,"), "{:?}", reply.text);
+    let threads = me.json(&["search", "--json", "--threads", "in:Sent"]);
+    assert_eq!(threads.as_array().unwrap().len(), 1, "{threads:#}");
+    assert_eq!(threads[0]["messages"].as_array().unwrap().len(), 2);
+    assert_only_seals(&me.sent(), &["Tresor", "bob@", "One more thing"]);
+}
+
+#[test]
+fn a_refused_recipient_is_named_and_the_others_get_it_once() {
+    let me = Sender::new();
+    let out = me.coffer(
+        &[
+            "send",
+            "--to",
+            "nobody@example.test",
+            "--to",
+            "bob@example.test",
+            "--subject",
+            "partial",
+        ],
+        "Hello.\n",
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("nobody@example.test"), "{said}");
+    assert!(said.contains("no such user"), "{said}");
+    assert_eq!(me.inbox("bob", 1).len(), 1);
+    // Failed for nobody@, kept with the server's reply; bob@ is never sent to again.
+    let outbox = me.json(&["outbox", "--json"]);
+    assert_eq!(outbox[0]["state"], "failed", "{outbox:#}");
+    me.ok(&["outbox", "--retry"], "");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(me.server.mailbox_contents("bob", "INBOX").unwrap().len(), 1);
+    assert_eq!(me.sent().len(), 1, "one sealed copy for the one message");
+    me.ok(&["outbox", "--discard", &outbox[0]["id"].to_string()], "");
+    assert_eq!(me.json(&["outbox", "--json"]), Value::Array(vec![]));
+}
+
+#[test]
+fn with_postfix_stopped_the_message_waits_and_goes_out_exactly_once() {
+    let me = Sender::new();
+    me.server.stop_smtp();
+    let out = me.coffer(
+        &["send", "--to", "bob@example.test", "--subject", "patience"],
+        "Sent when the server is back.\n",
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("kept in the outbox"), "{}", text(&out));
+    let queued = me.json(&["outbox", "--json"]);
+    assert_eq!(queued[0]["state"], "queued", "{queued:#}");
+    assert!(me.sent().is_empty(), "nothing is stored before it is sent");
+
+    me.server.start_smtp().unwrap();
+    me.ok(&["outbox", "--retry"], "");
+    assert_eq!(me.inbox("bob", 1).len(), 1);
+    me.ok(&["outbox", "--retry"], "");
+    std::thread::sleep(Duration::from_secs(2));
+    let got = me.server.mailbox_contents("bob", "INBOX").unwrap();
+    assert_eq!(got.len(), 1, "sent exactly once");
+    assert_eq!(
+        read_message(&got[0].bytes).subject.as_deref(),
+        Some("patience")
+    );
+    assert_eq!(me.sent().len(), 1);
+    assert_eq!(me.json(&["outbox", "--json"]), Value::Array(vec![]));
+}

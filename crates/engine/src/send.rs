@@ -1,0 +1,476 @@
+//! Sending: compose, queue in the outbox, submit over SMTP, and keep the
+//! sender's copy only sealed, in the special-use Sent folder.
+//!
+//! A message enters the outbox (inside the encrypted database) before any
+//! connection is made, and leaves it only once every recipient has an
+//! answer and its sealed copy is in Sent. Each recipient's answer is kept:
+//! one the server accepted is never sent to again; a 5xx is final (the
+//! message stays, marked failed, with the server's reply); a 4xx or a
+//! broken connection is retried later, with back-off. A connection lost
+//! after the message's final dot is the one case that can send twice: the
+//! server may have taken it without our hearing so, and the message is
+//! tried again (a duplicate is better than a loss); `docs/SENDING.md`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use coffer_core::compose::{self, AttachmentFile, Draft, Person};
+use coffer_core::seal::{InternalDate, SealInput};
+use coffer_net::smtp::{Answer, SmtpSession};
+use coffer_net::{NetError, SpecialUse};
+use coffer_store::{CopyPlace, Outgoing};
+pub use coffer_store::{OutboxState, Recipient, RecipientState};
+use serde::Serialize;
+
+use crate::accounts::Connection;
+use crate::index::{SealedOriginal, record_many};
+use crate::{Code, Vault, refusal};
+
+/// What the user asks to send.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    /// `To` (each `Name <addr>` or `addr`).
+    pub to: Vec<String>,
+    /// `Cc`.
+    pub cc: Vec<String>,
+    /// `Bcc`.
+    pub bcc: Vec<String>,
+    /// The subject (a reply or forward gets one from the original if empty).
+    pub subject: String,
+    /// The text.
+    pub text: String,
+    /// An HTML alternative.
+    pub html: Option<String>,
+    /// Files.
+    pub attachments: Vec<AttachmentFile>,
+    /// Reply to this indexed message: threading headers and its text quoted.
+    pub reply_to: Option<i64>,
+    /// Forward this indexed message, with its attachments.
+    pub forward: Option<i64>,
+}
+
+/// What a try did, for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SendReport {
+    /// The outbox id (gone from the outbox when `state` is `sent`).
+    pub id: i64,
+    /// The Message-ID.
+    pub message_id: String,
+    /// The subject.
+    pub subject: String,
+    /// `queued`, `sent` or `failed`.
+    pub state: OutboxState,
+    /// Each recipient.
+    pub recipients: Vec<Recipient>,
+    /// Why it is still queued or failed.
+    pub error: Option<String>,
+    /// Where the sealed copy went (`None` until it is stored).
+    pub sent_folder: Option<String>,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Seconds before try `attempts + 1`: 30 s doubling, at most an hour.
+fn backoff(attempts: u32) -> i64 {
+    (30i64 << attempts.min(7)).min(3600)
+}
+
+fn people(list: &[String]) -> anyhow::Result<Vec<Person>> {
+    list.iter()
+        .map(|p| Person::parse(p).map_err(|e| refusal(Code::BadRequest, e.to_string())))
+        .collect()
+}
+
+impl Vault {
+    /// Composes `m`, queues it in the outbox, and tries to submit it once.
+    /// `Ok` whatever the server said (see the report); `Err` when it could
+    /// not even be queued (no such account, no SMTP server, bad addresses).
+    pub async fn send(&self, account: Option<&str>, m: NewMessage) -> anyhow::Result<SendReport> {
+        let conn = self.connection(account)?;
+        if conn.smtp.is_none() {
+            return Err(refusal(
+                Code::BadRequest,
+                format!(
+                    "account {:?} has no SMTP server: add one with `coffer account add … --smtp HOST:PORT`",
+                    conn.name
+                ),
+            ));
+        }
+        let draft = self.draft(&conn, m).await?;
+        let composed =
+            compose::compose(&draft).map_err(|e| refusal(Code::BadRequest, e.to_string()))?;
+        let mut outgoing = Outgoing {
+            id: 0,
+            account: conn.name.clone(),
+            message_id: draft.message_id.clone(),
+            subject: draft.subject.clone(),
+            envelope_from: composed.envelope_from,
+            data: composed.data,
+            sent_copy: composed.sent_copy,
+            recipients: composed
+                .recipients
+                .into_iter()
+                .map(|address| Recipient {
+                    address,
+                    state: RecipientState::Pending,
+                    reply: String::new(),
+                })
+                .collect(),
+            state: OutboxState::Queued,
+            attempts: 0,
+            next_attempt_at: 0,
+            last_error: String::new(),
+            copy_stored: false,
+            created_at: now(),
+        };
+        outgoing.id = self
+            .store()
+            .outbox_add(&outgoing)
+            .context("queueing the message in the outbox")?;
+        Ok(self.try_send(&conn, outgoing).await)
+    }
+
+    /// Tries every queued message that is due (every one with `all`).
+    pub async fn flush_outbox(&self, all: bool) -> anyhow::Result<Vec<SendReport>> {
+        self.flush_outbox_of(None, all).await
+    }
+
+    /// [`Vault::flush_outbox`] for one account's messages (`watch`).
+    pub async fn flush_outbox_of(
+        &self,
+        account: Option<&str>,
+        all: bool,
+    ) -> anyhow::Result<Vec<SendReport>> {
+        let mut out = Vec::new();
+        for o in self.store().outbox_list().context("reading the outbox")? {
+            if account.is_some_and(|a| a != o.account) {
+                continue;
+            }
+            let due = all || o.next_attempt_at <= now();
+            let open = o.state == OutboxState::Queued || !o.copy_stored;
+            if !(due && open) {
+                continue;
+            }
+            let conn = self.connection(Some(&o.account))?;
+            out.push(self.try_send(&conn, o).await);
+        }
+        Ok(out)
+    }
+
+    /// The outbox, oldest first.
+    pub fn outbox(&self) -> anyhow::Result<Vec<SendReport>> {
+        Ok(self
+            .store()
+            .outbox_list()
+            .context("reading the outbox")?
+            .iter()
+            .map(|o| report(o, None))
+            .collect())
+    }
+
+    /// Removes message `id` from the outbox, sent or not.
+    pub fn discard(&self, id: i64) -> anyhow::Result<()> {
+        if self
+            .store()
+            .outbox_remove(id)
+            .context("changing the outbox")?
+        {
+            Ok(())
+        } else {
+            Err(refusal(
+                Code::BadRequest,
+                format!("there is no message {id} in the outbox (see `coffer outbox`)"),
+            ))
+        }
+    }
+
+    async fn draft(&self, conn: &Connection, m: NewMessage) -> anyhow::Result<Draft> {
+        let from = Person::parse(&if conn.user.contains('@') {
+            conn.user.clone()
+        } else {
+            format!("{}@{}", conn.user, conn.imap.host)
+        })
+        .map_err(|e| refusal(Code::BadRequest, format!("the account's address: {e}")))?;
+        let mut d = Draft {
+            message_id: compose::new_message_id(&mut rand::rngs::OsRng, &from),
+            from,
+            to: people(&m.to)?,
+            cc: people(&m.cc)?,
+            bcc: people(&m.bcc)?,
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            attachments: m.attachments,
+            in_reply_to: None,
+            references: Vec::new(),
+            date: now(),
+        };
+        if let Some(id) = m.reply_to {
+            let original = self.message(id)?;
+            let e = self.indexed(id)?.entry;
+            d.in_reply_to = Some(e.message_id.clone()).filter(|s| !s.is_empty());
+            d.references = e.references.clone();
+            if !e.message_id.is_empty() {
+                d.references.push(e.message_id.clone());
+            }
+            if d.subject.is_empty() {
+                d.subject = compose::reply_subject(&original.summary.subject);
+            }
+            d.text.push_str(&compose::quote(
+                &original.text,
+                &original.summary.from,
+                &original.summary.date,
+            ));
+        }
+        if let Some(id) = m.forward {
+            let original = self.message(id)?;
+            if d.subject.is_empty() {
+                d.subject = compose::forward_subject(&original.summary.subject);
+            }
+            d.text.push_str(&format!(
+                "\n\n---------- Forwarded message ----------\nFrom: {}\nDate: {}\nSubject: {}\nTo: {}\n\n{}",
+                original.summary.from,
+                original.summary.date,
+                original.summary.subject,
+                original.summary.to,
+                original.text
+            ));
+            let raw = self.original(id).await?;
+            for (index, a) in original.attachments.iter().enumerate() {
+                if a.inline {
+                    continue;
+                }
+                if let Some((info, bytes)) = coffer_core::mime::attachment(&raw, index) {
+                    d.attachments.push(AttachmentFile {
+                        name: crate::read::list::safe_file_name(
+                            info.name.as_deref(),
+                            &info.content_type,
+                            index,
+                        ),
+                        content_type: info.content_type,
+                        bytes,
+                    });
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// One try: submit to the recipients still pending, record each answer,
+    /// store the sealed copy once someone took the message.
+    async fn try_send(&self, conn: &Connection, mut o: Outgoing) -> SendReport {
+        let mut error = None;
+        if o.state == OutboxState::Queued {
+            o.attempts += 1;
+            match self.submit(conn, &mut o).await {
+                Ok(()) => o.last_error.clear(),
+                Err(e) => {
+                    let text = format!("{e:#}");
+                    o.last_error.clone_from(&text);
+                    error = Some(text);
+                }
+            }
+            let pending = o
+                .recipients
+                .iter()
+                .any(|r| r.state == RecipientState::Pending);
+            let rejected = o
+                .recipients
+                .iter()
+                .any(|r| r.state == RecipientState::Rejected);
+            o.state = match (pending, rejected) {
+                (true, _) => OutboxState::Queued,
+                (false, true) => OutboxState::Failed,
+                (false, false) => OutboxState::Sent,
+            };
+            if o.state == OutboxState::Queued {
+                o.next_attempt_at = now() + backoff(o.attempts);
+            }
+        }
+        let mut sent_folder = None;
+        let someone_took_it = o
+            .recipients
+            .iter()
+            .any(|r| r.state == RecipientState::Accepted);
+        if someone_took_it && !o.copy_stored {
+            match self.store_sent_copy(conn, &o).await {
+                Ok(folder) => {
+                    o.copy_stored = true;
+                    sent_folder = Some(folder);
+                }
+                Err(e) => {
+                    let text = format!("sent, but the sealed copy is not in Sent yet: {e:#}");
+                    tracing::warn!(error = text);
+                    error.get_or_insert(text);
+                }
+            }
+        }
+        if let Err(e) = self.store().outbox_update(&o) {
+            tracing::warn!(%e, "could not record the outbox state");
+        }
+        if o.state == OutboxState::Sent && o.copy_stored {
+            // Sent, and its sealed copy is in Sent: nothing left to keep.
+            if let Err(e) = self.store().outbox_remove(o.id) {
+                tracing::warn!(%e, "could not clear a sent message from the outbox");
+            }
+        }
+        if error.is_none() && o.state == OutboxState::Failed {
+            error = Some(rejections(&o));
+        }
+        report(&o, error).with_folder(sent_folder)
+    }
+
+    async fn submit(&self, conn: &Connection, o: &mut Outgoing) -> anyhow::Result<()> {
+        let smtp = conn
+            .smtp
+            .as_ref()
+            .context("the account has no SMTP server")?;
+        let mut session = SmtpSession::connect(smtp, &conn.user, &conn.password)
+            .await
+            .with_context(|| {
+                format!("connecting to the SMTP server {}:{}", smtp.host, smtp.port)
+            })?;
+        let pending: Vec<String> = o
+            .recipients
+            .iter()
+            .filter(|r| r.state == RecipientState::Pending)
+            .map(|r| r.address.clone())
+            .collect();
+        let result = session.submit(&o.envelope_from, &pending, &o.data).await;
+        let submission = match result {
+            Ok(s) => s,
+            Err(NetError::MessageTooLarge { size, limit }) => {
+                for r in &mut o.recipients {
+                    if r.state == RecipientState::Pending {
+                        r.state = RecipientState::Rejected;
+                        r.reply = format!(
+                            "the message is {size} bytes; the server takes at most {limit} (SIZE)"
+                        );
+                    }
+                }
+                session.quit().await;
+                return Err(refusal(
+                    Code::Failed,
+                    format!("the message is {size} bytes, too large for the server (SIZE {limit})"),
+                ));
+            }
+            Err(e) => return Err(e).context("sending the message"),
+        };
+        session.quit().await;
+        let data = submission.message.clone();
+        for (address, answer) in submission.recipients {
+            let Some(r) = o.recipients.iter_mut().find(|r| r.address == address) else {
+                continue;
+            };
+            let (state, reply) = match (&answer, &data) {
+                (Answer::Accepted, Some(Answer::Accepted)) => {
+                    (RecipientState::Accepted, String::new())
+                }
+                (Answer::Accepted, Some(Answer::Permanent(reply))) => {
+                    (RecipientState::Rejected, reply.clone())
+                }
+                (Answer::Accepted, Some(Answer::Temporary(reply))) => {
+                    (RecipientState::Pending, reply.clone())
+                }
+                (Answer::Accepted, None) => (RecipientState::Pending, String::new()),
+                (Answer::Permanent(reply), _) => (RecipientState::Rejected, reply.clone()),
+                (Answer::Temporary(reply), _) => (RecipientState::Pending, reply.clone()),
+            };
+            r.state = state;
+            r.reply = reply;
+        }
+        Ok(())
+    }
+
+    /// Seals the sender's copy (Bcc kept) into the special-use Sent folder
+    /// and indexes it; returns the folder's name.
+    async fn store_sent_copy(&self, conn: &Connection, o: &Outgoing) -> anyhow::Result<String> {
+        let mut session = conn.connect().await?;
+        let folders = session.list_folders().await.context("listing folders")?;
+        let sent = folders
+            .iter()
+            .find(|f| f.special_use == Some(SpecialUse::Sent))
+            .map(|f| f.name.clone())
+            .ok_or_else(|| {
+                refusal(
+                    Code::CapabilityMissing,
+                    "the server names no Sent folder (special-use \\Sent)",
+                )
+            })?;
+        let flags = vec!["\\Seen".to_owned()];
+        let date = InternalDate::new(o.created_at, 0).context("the message's date")?;
+        let input = SealInput {
+            folder: &sent,
+            flags: &flags,
+            internaldate: date,
+            original: &o.sent_copy,
+        };
+        let scope = conn.scope();
+        let sealed =
+            coffer_core::seal::seal_in(self.keys(), &scope, &input, &mut rand::rngs::OsRng)
+                .context("sealing the sent copy")?;
+        let placed = session
+            .append(&sent, &flags, o.created_at, &sealed)
+            .await
+            .with_context(|| format!("appending the sealed copy to {sent:?}"))?;
+        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&o.sent_copy).into();
+        let seal_id = coffer_core::seal::seal_id_in(self.keys(), &scope, &digest);
+        if let Some(p) = placed {
+            let place = CopyPlace {
+                account: conn.name.clone(),
+                folder: sent.clone(),
+                uid_validity: p.uid_validity,
+                uid: p.uid,
+            };
+            let manifest_folder = coffer_core::seal::manifest_folder(&sent);
+            record_many(
+                self.store(),
+                &[SealedOriginal {
+                    place,
+                    seal_id,
+                    sealed_folder: &manifest_folder,
+                    flags,
+                    internaldate: o.created_at,
+                    original: &o.sent_copy,
+                }],
+            );
+        }
+        if let Err(error) = session.logout().await {
+            tracing::debug!(%error, "logout after storing the sent copy failed");
+        }
+        Ok(sent)
+    }
+}
+
+fn rejections(o: &Outgoing) -> String {
+    let refused: Vec<String> = o
+        .recipients
+        .iter()
+        .filter(|r| r.state == RecipientState::Rejected)
+        .map(|r| format!("{} ({})", r.address, r.reply))
+        .collect();
+    format!("refused by the server: {}", refused.join("; "))
+}
+
+fn report(o: &Outgoing, error: Option<String>) -> SendReport {
+    SendReport {
+        id: o.id,
+        message_id: o.message_id.clone(),
+        subject: o.subject.clone(),
+        state: o.state,
+        recipients: o.recipients.clone(),
+        error: error.or_else(|| (!o.last_error.is_empty()).then(|| o.last_error.clone())),
+        sent_folder: None,
+    }
+}
+
+impl SendReport {
+    fn with_folder(mut self, folder: Option<String>) -> Self {
+        self.sent_folder = folder;
+        self
+    }
+}
