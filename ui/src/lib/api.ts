@@ -627,3 +627,80 @@ export function changePassphrase(current: string, next: string): Promise<void> {
 export function showRecoveryKey(passphrase: string): Promise<string> {
   return invoke<string>("show_recovery_key", { passphrase });
 }
+
+// Sending -----------------------------------------------------------------------
+
+/** A file attached in the compose screen: its bytes as base64. */
+export interface ComposeAttachment {
+  name: string;
+  type: string;
+  /** Base64 of the file's bytes. */
+  data: string;
+}
+
+/** What the compose screen sends (and saves as a draft). */
+export interface ComposeRequest {
+  /** null: the only account. */
+  account: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+  html: string | null;
+  attachments: ComposeAttachment[];
+  /** Reply to this message (threading headers; the text already holds the quote). */
+  replyTo: number | null;
+  /** Forward this message's attachments with it. */
+  forward: number | null;
+  /** The saved draft this message replaces (deleted once sent or saved again). */
+  draftId: number | null;
+}
+
+export interface OutboxRecipient {
+  address: string;
+  state: "pending" | "accepted" | "rejected";
+  /** The server's reply (why it was refused or deferred). */
+  reply: string;
+}
+
+/** What a send did; also each outbox entry. */
+export interface SendReport {
+  id: number;
+  message_id: string;
+  subject: string;
+  /** queued: waiting to be retried; sent; failed: refused for good (see recipients). */
+  state: "queued" | "sent" | "failed";
+  recipients: OutboxRecipient[];
+  error: string | null;
+  /** Where the sealed copy went, once stored. */
+  sent_folder: string | null;
+}
+
+/** Sends (queued in the outbox first; a sealed copy goes to Sent). */
+export function sendMessage(request: ComposeRequest): Promise<SendReport> {
+  return invoke<SendReport>("send_message", { request });
+}
+
+/** Saves the message as a sealed draft in Drafts (replacing `request.draftId`); returns the new draft's id. */
+export function saveDraft(request: ComposeRequest): Promise<number> {
+  return invoke<number>("save_draft", { request });
+}
+
+/** A compose form filled in for a reply, a reply to all, a forward, or to resume a draft. */
+export function composeFrom(kind: "reply" | "reply_all" | "forward" | "draft", id: number): Promise<ComposeRequest> {
+  return invoke<ComposeRequest>("compose_from", { kind, id });
+}
+
+export function outbox(): Promise<SendReport[]> {
+  return invoke<SendReport[]>("outbox");
+}
+
+/** Tries every queued message now. */
+export function outboxRetry(): Promise<SendReport[]> {
+  return invoke<SendReport[]>("outbox_retry");
+}
+
+export function outboxDiscard(id: number): Promise<void> {
+  return invoke<void>("outbox_discard", { id });
+}
