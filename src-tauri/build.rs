@@ -40,6 +40,12 @@ fn main() {
         "delete_message",
         "search",
         "open_link",
+        "send_message",
+        "save_draft",
+        "compose_from",
+        "outbox",
+        "outbox_retry",
+        "outbox_discard",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

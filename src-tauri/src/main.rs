@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod commands;
+mod compose;
 mod engine;
 mod error;
 mod mail;
@@ -79,6 +80,12 @@ fn main() {
             mail::delete_message,
             mail::search,
             mail::open_link,
+            compose::send_message,
+            compose::save_draft,
+            compose::compose_from,
+            compose::outbox,
+            compose::outbox_retry,
+            compose::outbox_discard,
         ])
         .build(tauri::generate_context!());
     let app = match app {

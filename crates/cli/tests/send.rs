@@ -267,3 +267,127 @@ fn with_postfix_stopped_the_message_waits_and_goes_out_exactly_once() {
     assert_eq!(me.sent().len(), 1);
     assert_eq!(me.json(&["outbox", "--json"]), Value::Array(vec![]));
 }
+
+#[test]
+fn drafts_are_sealed_replaced_by_uid_resumed_on_another_device_and_sent() {
+    let me = Sender::new();
+    let first: Value = serde_json::from_slice(
+        &me.ok(
+            &[
+                "send",
+                "--save-draft",
+                "--json",
+                "--to",
+                "bob@example.test",
+                "--subject",
+                "plan",
+            ],
+            "First thoughts.\n",
+        )
+        .stdout,
+    )
+    .unwrap();
+    let first = first["draft"].to_string();
+    let drafts = me.server.mailbox_contents(USER, "Drafts").unwrap();
+    assert_eq!(drafts.len(), 1);
+    assert_only_seals(&drafts, &["plan", "thoughts", "bob@"]);
+
+    // Saving again replaces the previous draft on the server, by its UID.
+    let second: Value = serde_json::from_slice(
+        &me.ok(
+            &[
+                "send",
+                "--save-draft",
+                "--json",
+                "--replaces-draft",
+                &first,
+                "--to",
+                "bob@example.test",
+                "--subject",
+                "plan",
+            ],
+            "Second, better thoughts.\n",
+        )
+        .stdout,
+    )
+    .unwrap();
+    let second = second["draft"].to_string();
+    let drafts = me.server.mailbox_contents(USER, "Drafts").unwrap();
+    assert_eq!(drafts.len(), 1, "one draft: the previous one was replaced");
+    assert_only_seals(&drafts, &["plan", "thoughts"]);
+
+    // Another device finds it after rebuilding its index from the server.
+    let key = {
+        let out = me.ok(&["recovery-key"], "");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let other = me.files.join("other");
+    let key_file = me.files.join("key");
+    std::fs::write(&key_file, format!("{key}\n")).unwrap();
+    let other_dev = |args: &[&str]| {
+        let out = support::coffer()
+            .arg("--vault")
+            .arg(&other)
+            .arg("--passphrase-file")
+            .arg(&me.pass)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{args:?}: {}", text(&out));
+        out
+    };
+    other_dev(&["recover", "--recovery-key-file", s(&key_file)]);
+    let pw = me.files.join("pw");
+    let imap = format!("{}:{}", me.server.host(), me.server.imaps_port());
+    let user = format!("{USER}@{DOMAIN}");
+    let ca = me.server.ca_file();
+    other_dev(&[
+        "account",
+        "add",
+        "mail",
+        "--imap",
+        &imap,
+        "--user",
+        &user,
+        "--password-file",
+        s(&pw),
+        "--ca-file",
+        s(&ca),
+    ]);
+    other_dev(&["rebuild"]);
+    let found: Value =
+        serde_json::from_slice(&other_dev(&["search", "--json", "in:Drafts"]).stdout).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found:#}");
+    let shown: Value =
+        serde_json::from_slice(&other_dev(&["show", &found[0]["id"].to_string(), "--json"]).stdout)
+            .unwrap();
+    assert!(
+        shown["text"]
+            .as_str()
+            .unwrap()
+            .contains("Second, better thoughts"),
+        "{shown:#}"
+    );
+
+    // Sending it removes the draft; only the sealed copy in Sent stays.
+    me.ok(
+        &[
+            "send",
+            "--replaces-draft",
+            &second,
+            "--to",
+            "bob@example.test",
+            "--subject",
+            "plan",
+        ],
+        "Second, better thoughts.\n",
+    );
+    assert_eq!(me.inbox("bob", 1).len(), 1);
+    assert!(
+        me.server
+            .mailbox_contents(USER, "Drafts")
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(me.sent().len(), 1);
+}

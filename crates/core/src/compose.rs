@@ -148,6 +148,15 @@ pub fn new_message_id<R: RngCore + CryptoRng>(rng: &mut R, from: &Person) -> Str
 
 /// Builds the message.
 pub fn compose(d: &Draft) -> Result<Composed, ComposeError> {
+    build(d, true)
+}
+
+/// Builds an unfinished message to keep as a draft: recipients optional.
+pub fn compose_draft(d: &Draft) -> Result<Composed, ComposeError> {
+    build(d, false)
+}
+
+fn build(d: &Draft, needs_recipient: bool) -> Result<Composed, ComposeError> {
     if d.subject.contains(['\r', '\n']) {
         return Err(ComposeError::BadSubject);
     }
@@ -160,7 +169,7 @@ pub fn compose(d: &Draft) -> Result<Composed, ComposeError> {
             recipients.push(p.address.clone());
         }
     }
-    if recipients.is_empty() {
+    if recipients.is_empty() && needs_recipient {
         return Err(ComposeError::NoRecipient);
     }
     let mut m = MessageBuilder::new()
@@ -361,6 +370,10 @@ mod tests {
         d.cc.clear();
         d.bcc.clear();
         assert_eq!(compose(&d), Err(ComposeError::NoRecipient));
+        assert!(
+            compose_draft(&d).is_ok(),
+            "a draft may have no recipient yet"
+        );
     }
 
     #[test]

@@ -49,6 +49,19 @@ pub struct NewMessage {
     pub forward: Option<i64>,
 }
 
+/// What to compose from an existing message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefill {
+    /// Reply to the sender.
+    Reply,
+    /// Reply to the sender and every other recipient.
+    ReplyAll,
+    /// Forward, with the attachments.
+    Forward,
+    /// Resume a saved draft.
+    Draft,
+}
+
 /// What a try did, for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SendReport {
@@ -220,18 +233,25 @@ impl Vault {
             if d.subject.is_empty() {
                 d.subject = compose::reply_subject(&original.summary.subject);
             }
-            d.text.push_str(&compose::quote(
-                &original.text,
-                &original.summary.from,
-                &original.summary.date,
-            ));
+            // The app's form holds the quote already (`prefill`).
+            if !d
+                .text
+                .contains(&format!("{} wrote:", original.summary.from))
+            {
+                d.text.push_str(&compose::quote(
+                    &original.text,
+                    &original.summary.from,
+                    &original.summary.date,
+                ));
+            }
         }
         if let Some(id) = m.forward {
             let original = self.message(id)?;
             if d.subject.is_empty() {
                 d.subject = compose::forward_subject(&original.summary.subject);
             }
-            d.text.push_str(&format!(
+            if !d.text.contains("---------- Forwarded message ----------") {
+                d.text.push_str(&format!(
                 "\n\n---------- Forwarded message ----------\nFrom: {}\nDate: {}\nSubject: {}\nTo: {}\n\n{}",
                 original.summary.from,
                 original.summary.date,
@@ -239,6 +259,7 @@ impl Vault {
                 original.summary.to,
                 original.text
             ));
+            }
             let raw = self.original(id).await?;
             for (index, a) in original.attachments.iter().enumerate() {
                 if a.inline {
@@ -389,36 +410,63 @@ impl Vault {
     /// Seals the sender's copy (Bcc kept) into the special-use Sent folder
     /// and indexes it; returns the folder's name.
     async fn store_sent_copy(&self, conn: &Connection, o: &Outgoing) -> anyhow::Result<String> {
+        let flags = vec!["\\Seen".to_owned()];
+        let (folder, _) = self
+            .store_sealed(
+                conn,
+                SpecialUse::Sent,
+                "Sent",
+                &flags,
+                o.created_at,
+                &o.sent_copy,
+            )
+            .await?;
+        Ok(folder)
+    }
+
+    /// Seals `original` into the folder with special use `role`, indexes it,
+    /// and returns the folder and the new index row's id (when the server
+    /// gave the copy's UID).
+    async fn store_sealed(
+        &self,
+        conn: &Connection,
+        role: SpecialUse,
+        role_name: &str,
+        flags: &[String],
+        created_at: i64,
+        original: &[u8],
+    ) -> anyhow::Result<(String, Option<i64>)> {
         let mut session = conn.connect().await?;
         let folders = session.list_folders().await.context("listing folders")?;
         let sent = folders
             .iter()
-            .find(|f| f.special_use == Some(SpecialUse::Sent))
+            .find(|f| f.special_use == Some(role))
             .map(|f| f.name.clone())
             .ok_or_else(|| {
                 refusal(
                     Code::CapabilityMissing,
-                    "the server names no Sent folder (special-use \\Sent)",
+                    format!("the server names no {role_name} folder (special-use \\{role_name})"),
                 )
             })?;
-        let flags = vec!["\\Seen".to_owned()];
-        let date = InternalDate::new(o.created_at, 0).context("the message's date")?;
+        let flags = flags.to_vec();
+        let date = InternalDate::new(created_at, 0).context("the message's date")?;
         let input = SealInput {
             folder: &sent,
             flags: &flags,
             internaldate: date,
-            original: &o.sent_copy,
+            original,
         };
         let scope = conn.scope();
         let sealed =
             coffer_core::seal::seal_in(self.keys(), &scope, &input, &mut rand::rngs::OsRng)
-                .context("sealing the sent copy")?;
+                .context("sealing the copy")?;
         let placed = session
-            .append(&sent, &flags, o.created_at, &sealed)
+            .append(&sent, &flags, created_at, &sealed)
             .await
             .with_context(|| format!("appending the sealed copy to {sent:?}"))?;
-        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&o.sent_copy).into();
+        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(original).into();
         let seal_id = coffer_core::seal::seal_id_in(self.keys(), &scope, &digest);
+        let mut id = None;
         if let Some(p) = placed {
             let place = CopyPlace {
                 account: conn.name.clone(),
@@ -434,15 +482,113 @@ impl Vault {
                     seal_id,
                     sealed_folder: &manifest_folder,
                     flags,
-                    internaldate: o.created_at,
-                    original: &o.sent_copy,
+                    internaldate: created_at,
+                    original,
                 }],
             );
+            id = self
+                .store()
+                .index_rows_of(&conn.name, &sent)
+                .context("reading the index")?
+                .into_iter()
+                .find(|r| r.uid == p.uid && r.uid_validity == p.uid_validity)
+                .map(|r| r.id);
         }
         if let Err(error) = session.logout().await {
-            tracing::debug!(%error, "logout after storing the sent copy failed");
+            tracing::debug!(%error, "logout after storing a sealed copy failed");
         }
-        Ok(sent)
+        Ok((sent, id))
+    }
+
+    /// Saves `m` as a sealed draft in the special-use Drafts folder (a
+    /// draft may lack recipients), replacing the draft `replaces` (its
+    /// sealed copy removed by its own UID); returns the new draft's index
+    /// id. Another device finds it after `coffer rebuild`.
+    pub async fn save_draft(
+        &self,
+        account: Option<&str>,
+        m: NewMessage,
+        replaces: Option<i64>,
+    ) -> anyhow::Result<i64> {
+        let conn = self.connection(account)?;
+        let draft = self.draft(&conn, m).await?;
+        let composed =
+            compose::compose_draft(&draft).map_err(|e| refusal(Code::BadRequest, e.to_string()))?;
+        let flags = vec!["\\Draft".to_owned(), "\\Seen".to_owned()];
+        let (_, id) = self
+            .store_sealed(
+                &conn,
+                SpecialUse::Drafts,
+                "Drafts",
+                &flags,
+                draft.date,
+                &composed.sent_copy,
+            )
+            .await?;
+        let id = id.context("the server gave no UID for the saved draft (no UIDPLUS)")?;
+        if let Some(old) = replaces.filter(|old| *old != id) {
+            self.discard_draft(old).await?;
+        }
+        Ok(id)
+    }
+
+    /// Removes the saved draft `id` from the server and the index.
+    pub async fn discard_draft(&self, id: i64) -> anyhow::Result<()> {
+        self.delete_message(id, true).await.map(drop)
+    }
+
+    /// A message to compose from message `id`: a reply (to its sender, or
+    /// to everyone with `all`), a forward, or a saved draft to resume.
+    pub fn prefill(&self, kind: Prefill, id: i64) -> anyhow::Result<NewMessage> {
+        let m = self.message(id)?;
+        let s = &m.summary;
+        let split = |field: &str| -> Vec<String> {
+            field
+                .split(", ")
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Ok(match kind {
+            Prefill::Reply | Prefill::ReplyAll => {
+                let mut to = split(&s.from);
+                let mut cc = Vec::new();
+                if kind == Prefill::ReplyAll {
+                    let me = self
+                        .connection(Some(&s.account))
+                        .map(|c| c.user)
+                        .unwrap_or_default();
+                    for a in split(&s.to).into_iter().chain(split(&m.cc)) {
+                        if !a.contains(&me) && !to.contains(&a) {
+                            cc.push(a);
+                        }
+                    }
+                    to.dedup();
+                }
+                NewMessage {
+                    to,
+                    cc,
+                    subject: compose::reply_subject(&s.subject),
+                    text: compose::quote(&m.text, &s.from, &s.date),
+                    reply_to: Some(id),
+                    ..NewMessage::default()
+                }
+            }
+            Prefill::Forward => NewMessage {
+                subject: compose::forward_subject(&s.subject),
+                forward: Some(id),
+                ..NewMessage::default()
+            },
+            Prefill::Draft => NewMessage {
+                to: split(&s.to),
+                cc: split(&m.cc),
+                bcc: split(&m.bcc),
+                subject: s.subject.clone(),
+                text: m.text.clone(),
+                ..NewMessage::default()
+            },
+        })
     }
 }
 

@@ -41,6 +41,14 @@ pub struct SendArgs {
     /// Forward message ID, with its attachments.
     #[arg(long, value_name = "ID")]
     pub forward: Option<i64>,
+    /// Do not send: keep the message as a sealed draft in Drafts (recipients
+    /// optional) and print its id.
+    #[arg(long)]
+    pub save_draft: bool,
+    /// The saved draft this message replaces: removed from the server once
+    /// this one is saved or sent.
+    #[arg(long, value_name = "ID")]
+    pub replaces_draft: Option<i64>,
     /// The account to send from (needed when there are several).
     #[arg(long)]
     pub account: Option<String>,
@@ -86,7 +94,7 @@ fn content_type(path: &Path) -> String {
 }
 
 pub fn send(dir: &Path, pass_file: Option<&Path>, args: SendArgs) -> anyhow::Result<()> {
-    if args.to.is_empty() && args.cc.is_empty() && args.bcc.is_empty() {
+    if args.to.is_empty() && args.cc.is_empty() && args.bcc.is_empty() && !args.save_draft {
         return Err(refusal(
             Code::BadRequest,
             "give at least one --to, --cc or --bcc",
@@ -127,7 +135,29 @@ pub fn send(dir: &Path, pass_file: Option<&Path>, args: SendArgs) -> anyhow::Res
         reply_to: args.reply_to_id,
         forward: args.forward,
     };
-    let report = super::runtime()?.block_on(vault.send(args.account.as_deref(), message))?;
+    let runtime = super::runtime()?;
+    if args.save_draft {
+        let id = runtime.block_on(vault.save_draft(
+            args.account.as_deref(),
+            message,
+            args.replaces_draft,
+        ))?;
+        if args.json {
+            println!(
+                "{}",
+                crate::term::json(&serde_json::json!({ "draft": id }))?
+            );
+        } else {
+            say!("saved as draft {id} (sealed, in Drafts)");
+        }
+        return Ok(());
+    }
+    let report = runtime.block_on(vault.send(args.account.as_deref(), message))?;
+    if let Some(draft) = args.replaces_draft
+        && report.state != OutboxState::Failed
+    {
+        runtime.block_on(vault.discard_draft(draft))?;
+    }
     if args.json {
         println!("{}", crate::term::json(&report)?);
     } else {
