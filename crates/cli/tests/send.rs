@@ -13,6 +13,7 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use coffer_core::mime::read_message;
+use coffer_harness::proxy::FaultProxy;
 use coffer_harness::{DOMAIN, MailServer, PASSWORD, StoredMessage, USER};
 use serde_json::Value;
 use support::{code, s, text};
@@ -20,6 +21,8 @@ use support::{code, s, text};
 mod support;
 
 struct Sender {
+    /// A TCP proxy between the account and Postfix, when asked for.
+    proxy: Option<FaultProxy>,
     server: MailServer,
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -29,17 +32,34 @@ struct Sender {
 
 impl Sender {
     fn new() -> Self {
-        let server = MailServer::builder()
-            .smtp()
-            .user("bob", "bob-pw")
-            .user("carol", "carol-pw")
-            .start()
-            .unwrap();
+        Self::build(false)
+    }
+
+    /// The account submits through a proxy that can cut the connection.
+    fn with_proxy() -> Self {
+        Self::build(true)
+    }
+
+    fn build(proxied: bool) -> Self {
+        Self::on(
+            MailServer::builder()
+                .smtp()
+                .user("bob", "bob-pw")
+                .user("carol", "carol-pw")
+                .start()
+                .unwrap(),
+            proxied,
+        )
+    }
+
+    fn on(server: MailServer, proxied: bool) -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let files = tmp.path().to_path_buf();
         std::fs::write(files.join("pass"), "pass\n").unwrap();
         std::fs::write(files.join("pw"), format!("{PASSWORD}\n")).unwrap();
+        let proxy = proxied.then(|| FaultProxy::start(server.submissions_port()).unwrap());
         let me = Self {
+            proxy,
             dir: files.join("v"),
             pass: files.join("pass"),
             files,
@@ -48,7 +68,11 @@ impl Sender {
         };
         me.ok(&["init"], "");
         let imap = format!("{}:{}", me.server.host(), me.server.imaps_port());
-        let smtp = format!("{}:{}", me.server.host(), me.server.submissions_port());
+        let port = me
+            .proxy
+            .as_ref()
+            .map_or(me.server.submissions_port(), FaultProxy::port);
+        let smtp = format!("{}:{}", me.server.host(), port);
         let user = format!("{USER}@{DOMAIN}");
         let pw = me.files.join("pw");
         let ca = me.server.ca_file();
@@ -206,6 +230,26 @@ fn a_sent_message_arrives_intact_bcc_stays_blind_and_only_a_seal_is_kept() {
     assert_eq!(threads.as_array().unwrap().len(), 1, "{threads:#}");
     assert_eq!(threads[0]["messages"].as_array().unwrap().len(), 2);
     assert_only_seals(&me.sent(), &["Tresor", "bob@", "One more thing"]);
+
+    // A forward carries the original's attachments.
+    me.ok(
+        &["send", "--forward", &id, "--to", "bob@example.test"],
+        "FYI.\n",
+    );
+    let forwarded = me
+        .inbox("bob", 3)
+        .into_iter()
+        .find(|m| read_message(&m.bytes).subject.as_deref() == Some(&format!("Fwd: {subject}")))
+        .unwrap();
+    let f = read_message(&forwarded.bytes);
+    assert!(
+        f.text.contains("Forwarded message") && f.text.contains("bis morgen"),
+        "{:?}",
+        f.text
+    );
+    assert_eq!(f.attachments[0].name.as_deref(), Some("Übersicht März.pdf"));
+    let (_, bytes) = coffer_core::mime::attachment(&forwarded.bytes, 0).unwrap();
+    assert_eq!(bytes, b"%PDF-1.4\n%\xe2\xe3\n");
 }
 
 #[test]
@@ -390,4 +434,82 @@ fn drafts_are_sealed_replaced_by_uid_resumed_on_another_device_and_sent() {
             .is_empty()
     );
     assert_eq!(me.sent().len(), 1);
+}
+
+#[test]
+fn a_server_gone_mid_send_keeps_the_message_and_it_goes_out_once() {
+    let me = Sender::with_proxy();
+    let file = me.files.join("big.bin");
+    std::fs::write(&file, vec![7u8; 200_000]).unwrap();
+    // Cut the connection in the middle of the message's data.
+    me.proxy.as_ref().unwrap().cut_after(60_000);
+    let out = me.coffer(
+        &[
+            "send",
+            "--to",
+            "bob@example.test",
+            "--subject",
+            "cut",
+            "--attach",
+            s(&file),
+        ],
+        "Large.\n",
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("kept in the outbox"), "{}", text(&out));
+    assert!(me.proxy.as_ref().unwrap().cuts() > 0, "the cut happened");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        me.server
+            .mailbox_contents("bob", "INBOX")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(me.sent().is_empty());
+
+    me.proxy.as_ref().unwrap().unlimited();
+    me.ok(&["outbox", "--retry"], "");
+    let got = me.inbox("bob", 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(me.server.mailbox_contents("bob", "INBOX").unwrap().len(), 1);
+    let (_, bytes) = coffer_core::mime::attachment(&got[0].bytes, 0).unwrap();
+    assert_eq!(bytes.len(), 200_000);
+    assert_eq!(me.sent().len(), 1);
+}
+
+/// A provider that files its own copy of sent mail in Sent (as Gmail and
+/// Outlook do; here Postfix copies the sender's mail to `alice+Sent`, which
+/// Dovecot's LMTP saves into Sent): Coffer adds no second copy, and sealing
+/// seals the provider's, so Sent holds exactly one sealed copy per message.
+#[test]
+fn a_provider_that_files_its_own_copy_gets_no_second_one() {
+    let server = MailServer::builder()
+        .smtp()
+        .user("bob", "bob-pw")
+        .dovecot_config("recipient_delimiter = +\nlmtp_save_to_detail_mailbox = yes")
+        .postfix_extra(&format!("sender_bcc_maps = static:{USER}+Sent@{DOMAIN}"))
+        .start()
+        .unwrap();
+    let me = Sender::on(server, false);
+    for (n, subject) in ["filed one", "filed two"].iter().enumerate() {
+        let out = me.ok(
+            &["send", "--to", "bob@example.test", "--subject", subject],
+            "Hi.\n",
+        );
+        assert!(
+            text(&out).contains("the provider filed its own copy in Sent"),
+            "{}",
+            text(&out)
+        );
+        assert_eq!(me.inbox("bob", n + 1).len(), n + 1);
+        let sent = me.sent();
+        assert_eq!(sent.len(), n + 1, "no second copy from Coffer");
+        me.ok(&["seal"], "");
+        let sent = me.sent();
+        assert_eq!(sent.len(), n + 1, "exactly one copy per message in Sent");
+        assert_only_seals(&sent, &["filed", "bob@"]);
+    }
+    let hits = me.json(&["search", "--json", "in:Sent"]);
+    assert_eq!(hits.as_array().unwrap().len(), 2, "{hits:#}");
+    assert_eq!(me.json(&["outbox", "--json"]), Value::Array(vec![]));
 }

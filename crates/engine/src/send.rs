@@ -79,6 +79,9 @@ pub struct SendReport {
     pub error: Option<String>,
     /// Where the sealed copy went (`None` until it is stored).
     pub sent_folder: Option<String>,
+    /// The provider filed its own copy in Sent (no second copy was added;
+    /// the sealing engine seals the provider's).
+    pub provider_copy: bool,
 }
 
 fn now() -> i64 {
@@ -313,10 +316,28 @@ impl Vault {
             }
         }
         let mut sent_folder = None;
+        let mut provider_copy = false;
         let someone_took_it = o
             .recipients
             .iter()
             .any(|r| r.state == RecipientState::Accepted);
+        if someone_took_it && !o.copy_stored {
+            // A provider that files its own (plaintext) copy in Sent, as
+            // Gmail and Outlook do: no second copy from us; the sealing
+            // engine seals the provider's like any other message.
+            match self.provider_filed(conn, &o.message_id).await {
+                Ok(Some(folder)) => {
+                    o.copy_stored = true;
+                    sent_folder = Some(folder);
+                    provider_copy = true;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(
+                    error = format!("{e:#}"),
+                    "could not look for the provider's copy"
+                ),
+            }
+        }
         if someone_took_it && !o.copy_stored {
             match self.store_sent_copy(conn, &o).await {
                 Ok(folder) => {
@@ -342,7 +363,9 @@ impl Vault {
         if error.is_none() && o.state == OutboxState::Failed {
             error = Some(rejections(&o));
         }
-        report(&o, error).with_folder(sent_folder)
+        let mut r = report(&o, error).with_folder(sent_folder);
+        r.provider_copy = provider_copy;
+        r
     }
 
     async fn submit(&self, conn: &Connection, o: &mut Outgoing) -> anyhow::Result<()> {
@@ -405,6 +428,60 @@ impl Vault {
             r.reply = reply;
         }
         Ok(())
+    }
+
+    /// Whether the provider filed its own copy of message `message_id` in
+    /// Sent; its folder if so. Learned per account on the first send (a few
+    /// seconds' look); an account known not to file copies is not looked
+    /// at again, one known to file them is waited for longer.
+    async fn provider_filed(
+        &self,
+        conn: &Connection,
+        message_id: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let key = format!("account.{}.provider_files_sent", conn.name);
+        let known = self.store().setting(&key).context("reading the settings")?;
+        if known.as_deref() == Some("no") {
+            return Ok(None);
+        }
+        let wait = match known.as_deref() {
+            Some("yes") => std::time::Duration::from_secs(15),
+            _ => std::time::Duration::from_secs(3),
+        };
+        let mut session = conn.connect().await?;
+        let folders = session.list_folders().await.context("listing folders")?;
+        let Some(sent) = folders
+            .iter()
+            .find(|f| f.special_use == Some(SpecialUse::Sent))
+            .map(|f| f.name.clone())
+        else {
+            return Ok(None);
+        };
+        let started = std::time::Instant::now();
+        let found = loop {
+            session.examine(&sent).await.context("opening Sent")?;
+            let hits = session
+                .uid_search_header("Message-ID", message_id)
+                .await
+                .context("searching Sent")?;
+            if !hits.is_empty() {
+                break true;
+            }
+            if started.elapsed() >= wait {
+                break false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        };
+        if let Err(error) = session.logout().await {
+            tracing::debug!(%error, "logout after looking in Sent failed");
+        }
+        let learned = if found { "yes" } else { "no" };
+        if known.as_deref() != Some(learned) {
+            self.store()
+                .set_setting(&key, learned)
+                .context("recording whether the provider files sent mail")?;
+        }
+        Ok(found.then_some(sent))
     }
 
     /// Seals the sender's copy (Bcc kept) into the special-use Sent folder
@@ -611,6 +688,7 @@ fn report(o: &Outgoing, error: Option<String>) -> SendReport {
         recipients: o.recipients.clone(),
         error: error.or_else(|| (!o.last_error.is_empty()).then(|| o.last_error.clone())),
         sent_folder: None,
+        provider_copy: false,
     }
 }
 

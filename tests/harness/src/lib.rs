@@ -46,6 +46,7 @@ pub struct Builder {
     tls: bool,
     users: Vec<(String, String)>,
     dovecot_extra: String,
+    postfix_extra: String,
     hidden_capabilities: Vec<String>,
 }
 
@@ -97,6 +98,7 @@ impl Default for Builder {
             tls: true,
             users: vec![(USER.to_owned(), PASSWORD.to_owned())],
             dovecot_extra: String::new(),
+            postfix_extra: String::new(),
             hidden_capabilities: Vec::new(),
         }
     }
@@ -126,6 +128,13 @@ impl Builder {
     pub fn dovecot_config(mut self, extra: &str) -> Self {
         self.dovecot_extra.push_str(extra);
         self.dovecot_extra.push('\n');
+        self
+    }
+
+    /// Appends lines to Postfix's `main.cf` (with `.smtp()`).
+    pub fn postfix_extra(mut self, extra: &str) -> Self {
+        self.postfix_extra.push_str(extra);
+        self.postfix_extra.push('\n');
         self
     }
 
@@ -198,6 +207,7 @@ impl MailServer {
                 dir.path(),
                 dovecot.lmtp_port,
                 sasl,
+                &b.postfix_extra,
             )?)
         } else {
             None

@@ -56,10 +56,10 @@ const SUBMISSION: &str = "  -o smtpd_sasl_auth_enable=yes
 ";
 
 impl Postfix {
-    pub(crate) fn start(dir: &Path, lmtp_port: u16, sasl_port: u16) -> Result<Self> {
+    pub(crate) fn start(dir: &Path, lmtp_port: u16, sasl_port: u16, extra: &str) -> Result<Self> {
         let mut last = None;
         for _ in 0..3 {
-            match Self::try_start(dir, lmtp_port, sasl_port) {
+            match Self::try_start(dir, lmtp_port, sasl_port, extra) {
                 Ok(p) => return Ok(p),
                 Err(e) => last = Some(e),
             }
@@ -67,7 +67,7 @@ impl Postfix {
         Err(last.unwrap_or_else(|| anyhow::anyhow!("postfix did not start")))
     }
 
-    fn try_start(dir: &Path, lmtp_port: u16, sasl_port: u16) -> Result<Self> {
+    fn try_start(dir: &Path, lmtp_port: u16, sasl_port: u16, extra: &str) -> Result<Self> {
         let port = ports::free_port()?;
         let submissions_port = ports::free_port()?;
         let submission_port = ports::free_port()?;
@@ -131,7 +131,7 @@ submission_recipient_restrictions = check_recipient_access inline:{{ {{ nobody@{
             root = root.display(),
             log = log_path.display(),
         );
-        std::fs::write(config_dir.join("main.cf"), main_cf)?;
+        std::fs::write(config_dir.join("main.cf"), format!("{main_cf}{extra}"))?;
         std::fs::write(
             config_dir.join("master.cf"),
             format!(

@@ -178,8 +178,13 @@ fn print_report(r: &SendReport) {
             RecipientState::Pending => say!("not yet sent to {}", safe_line(&p.address)),
         }
     }
-    if let Some(folder) = &r.sent_folder {
-        say!("a sealed copy is in {}", safe_line(folder));
+    match (&r.sent_folder, r.provider_copy) {
+        (Some(folder), true) => say!(
+            "the provider filed its own copy in {}: `coffer seal` (or `coffer watch`) seals it",
+            safe_line(folder)
+        ),
+        (Some(folder), false) => say!("a sealed copy is in {}", safe_line(folder)),
+        (None, _) => {}
     }
     if r.state == OutboxState::Queued {
         say!(
