@@ -159,6 +159,10 @@ pub struct DemoAccount {
     pub password: String,
     /// The throwaway CA.
     pub ca_file: String,
+    /// Its SMTP submission server (implicit TLS), for sending.
+    pub smtp_host: Option<String>,
+    /// Its port.
+    pub smtp_port: Option<u16>,
 }
 
 impl DemoAccount {
@@ -171,10 +175,13 @@ impl DemoAccount {
             user: String,
             password: String,
             ca_file: String,
+            smtp_port: Option<u16>,
         }
         let text = std::env::var("COFFER_DEMO").ok()?;
         match serde_json::from_str::<Line>(&text) {
             Ok(l) => Some(Self {
+                smtp_host: l.smtp_port.map(|_| l.host.clone()),
+                smtp_port: l.smtp_port,
                 host: l.host,
                 port: l.imaps_port,
                 security: coffer_engine::net::Security::Tls,

@@ -34,6 +34,42 @@ after(async () => {
   demo?.stop();
 });
 
+/**
+ * Runs IMAP commands over TLS as `user` (a client of our own, not Coffer's),
+ * one at a time; resolves with everything the server said.
+ */
+function imap(demo, user, password, commands) {
+  return new Promise((ok, fail) => {
+    const socket = tlsConnect({ host: demo.host, port: demo.imaps_port, ca: readFileSync(demo.ca_file),
+      servername: "localhost" });
+    let buffer = "";
+    let all = "";
+    let n = 0;
+    const queue = [`LOGIN ${user} ${password}`, ...commands, "LOGOUT"];
+    socket.setEncoding("utf8");
+    socket.on("error", fail);
+    const next = () => socket.write(`t${n} ${queue[n]}\r\n`);
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      all += chunk;
+      if (n === 0 && /^\* OK/m.test(buffer) && !buffer.includes("t0 ")) { buffer = ""; next(); return; }
+      const done = new RegExp(`^t${n} (OK|NO|BAD)`, "m").exec(buffer);
+      if (!done) return;
+      if (done[1] !== "OK") { fail(new Error(`IMAP ${queue[n]}: ${buffer}`)); return; }
+      buffer = "";
+      n += 1;
+      if (n < queue.length) next(); else { socket.end(); ok(all); }
+    });
+  });
+}
+
+/** How many messages in `folder` of `user` have `subject` in their subject. */
+async function countSubject(demo, user, password, folder, subject) {
+  const said = await imap(demo, user, password, [`EXAMINE ${folder}`, `SEARCH SUBJECT "${subject}"`]);
+  const line = /^\* SEARCH(.*)$/m.exec(said)?.[1] ?? "";
+  return line.trim().split(/\s+/).filter((x) => x).length;
+}
+
 /** Delivers `eml` into INBOX as another mail client would: IMAP APPEND over TLS. */
 function appendOverImap(demo, eml) {
   return new Promise((ok, fail) => {
@@ -149,6 +185,32 @@ test("create, add the account, seal, read, search, mark, lock and unlock", async
     60000, "new mail never appeared sealed in the list");
   assert.equal(auditPlaintext().plaintext, 0, "the new message was left in plaintext");
   assert.match(await textOf(driver, '[data-testid="watch-status"]'), /up to date|Sealed/i);
+
+  // Write and send from the app; the recipient gets it, and the sender's
+  // server holds only a sealed copy in Sent (the audit finds no plaintext).
+  await el(driver, "compose-new").click();
+  await type(await waitTestId(driver, "compose-to"), "Bob <bob@example.test>");
+  await type(el(driver, "compose-subject"), "Hello from the app");
+  await type(el(driver, "compose-body"), "Written and sent in Coffer.");
+  await screenshot(driver, "app-compose.png");
+  await el(driver, "compose-send").click();
+  await driver.wait(async () => (await countSubject(demo, "bob", "bob-demo-pw", "INBOX", "Hello from the app")) === 1,
+    30000, "bob never got the message sent from the app");
+  await driver.wait(async () => (await countSubject(demo, demo.user, demo.password, "Sent", "Hello from the app")) === 0 &&
+    auditPlaintext().plaintext === 0, 30000, "plaintext in the sender's mailbox after sending");
+  // Replying with r opens the form filled in: Re:, the quote, the sender.
+  await openFolder(driver, "INBOX");
+  await openRow(driver, /Quarterly budget review/);
+  await driver.findElement(By.css("body")).sendKeys("r");
+  const replyTo = await waitTestId(driver, "compose-to", 10000);
+  await driver.wait(async () => /@example\.org/.test(await replyTo.getAttribute("value")), 10000, "reply not addressed");
+  assert.match(await el(driver, "compose-subject").getAttribute("value"), /^Re: Quarterly budget review/);
+  assert.match(await el(driver, "compose-body").getAttribute("value"), /wrote:\n> /);
+  await type(replyTo, "bob@example.test");
+  await el(driver, "compose-send").click();
+  await driver.wait(async () => (await countSubject(demo, "bob", "bob-demo-pw", "INBOX", "Re: Quarterly budget review")) === 1,
+    30000, "the reply never arrived");
+  assert.equal(auditPlaintext().plaintext, 0, "plaintext left after the reply");
 
   // The shortcut overlay.
   await driver.findElement(By.css("body")).sendKeys("?");

@@ -209,6 +209,9 @@ export interface DemoAccount {
   user: string;
   password: string;
   caFile: string;
+  /** Its SMTP submission server, when it has one. */
+  smtpHost?: string | null;
+  smtpPort?: number | null;
 }
 
 export interface SessionInfo {

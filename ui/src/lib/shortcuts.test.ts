@@ -6,7 +6,10 @@ describe("keymap", () => {
     expect(keymap({ key: "j" })).toBe("next");
     expect(keymap({ key: "k" })).toBe("prev");
     expect(keymap({ key: "Enter" })).toBe("open");
+    expect(keymap({ key: "c" })).toBe("compose");
     expect(keymap({ key: "r" })).toBe("reply");
+    expect(keymap({ key: "a" })).toBe("replyAll");
+    expect(keymap({ key: "f" })).toBe("forward");
     expect(keymap({ key: "/" })).toBe("search");
     expect(keymap({ key: "Delete" })).toBe("delete");
     expect(keymap({ key: "u" })).toBe("toggleRead");
@@ -18,7 +21,7 @@ describe("keymap", () => {
   });
 
   it("ignores keys while typing, except Escape", () => {
-    for (const key of ["j", "k", "/", "u", "s", "?", "Delete", "Enter", "r"]) {
+    for (const key of ["j", "k", "/", "u", "s", "?", "Delete", "Enter", "c", "r", "a", "f"]) {
       expect(keymap({ key, focus: "text" })).toBeNull();
     }
     expect(keymap({ key: "Escape", focus: "text" })).toBe("escape");
@@ -30,6 +33,8 @@ describe("keymap", () => {
     expect(keymap({ key: "j", focus: "control" })).toBe("next");
     expect(keymap({ key: "j", ctrlKey: true })).toBeNull();
     expect(keymap({ key: "1", altKey: true })).toBeNull();
+    // Ctrl+Enter sends from the compose form, never a list action.
+    expect(keymap({ key: "Enter", ctrlKey: true })).toBeNull();
     expect(keymap({ key: "s", metaKey: true })).toBeNull();
   });
 
@@ -37,7 +42,10 @@ describe("keymap", () => {
     const actions = SHORTCUTS.map((s) => s.action);
     expect(new Set(actions).size).toBe(actions.length);
     expect(actions).toEqual(
-      expect.arrayContaining(["next", "prev", "open", "reply", "search", "delete", "toggleRead", "toggleFlag", "help", "escape"]),
+      expect.arrayContaining([
+        "next", "prev", "open", "compose", "reply", "replyAll", "forward", "search", "delete", "toggleRead",
+        "toggleFlag", "help", "escape",
+      ]),
     );
   });
 });

@@ -5,7 +5,10 @@ export type Action =
   | "next"
   | "prev"
   | "open"
+  | "compose"
   | "reply"
+  | "replyAll"
+  | "forward"
   | "search"
   | "delete"
   | "toggleRead"
@@ -37,13 +40,16 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ["j"], label: "j", action: "next", description: "Next message" },
   { keys: ["k"], label: "k", action: "prev", description: "Previous message" },
   { keys: ["Enter"], label: "Enter", action: "open", description: "Open the selected message" },
-  { keys: ["r"], label: "r", action: "reply", description: "Reply (sending comes with a later release)" },
+  { keys: ["c"], label: "c", action: "compose", description: "Write a new message" },
+  { keys: ["r"], label: "r", action: "reply", description: "Reply" },
+  { keys: ["a"], label: "a", action: "replyAll", description: "Reply to all" },
+  { keys: ["f"], label: "f", action: "forward", description: "Forward" },
   { keys: ["/"], label: "/", action: "search", description: "Search" },
   { keys: ["Delete", "Backspace"], label: "Delete", action: "delete", description: "Delete (move to Trash)" },
   { keys: ["u"], label: "u", action: "toggleRead", description: "Mark read / unread" },
   { keys: ["s"], label: "s", action: "toggleFlag", description: "Flag / unflag (star)" },
   { keys: ["?"], label: "?", action: "help", description: "Show or hide these shortcuts" },
-  { keys: ["Escape"], label: "Esc", action: "escape", description: "Close an overlay; clear the search" },
+  { keys: ["Escape"], label: "Esc", action: "escape", description: "Close an overlay; clear the search; close the compose form" },
 ];
 
 const BY_KEY = new Map<string, Action>(SHORTCUTS.flatMap((s) => s.keys.map((k) => [k, s.action] as const)));

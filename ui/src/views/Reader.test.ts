@@ -167,11 +167,22 @@ describe("Reader", () => {
     expect(calls.saved).toEqual([[42, 0]]);
   });
 
-  it("offers the actions: reply disabled, mark, flag, move within the account, delete", async () => {
-    const calls = setup();
+  it("offers the actions: reply, reply all, forward, mark, flag, move within the account, delete", async () => {
+    const replies: string[] = [];
+    const calls = setup({
+      onreply: () => replies.push("reply"),
+      onreplyall: () => replies.push("reply_all"),
+      onforward: () => replies.push("forward"),
+      oneditdraft: () => replies.push("draft"),
+    });
     const reply = (await screen.findByTestId("reply")) as HTMLButtonElement;
-    expect(reply.disabled).toBe(true);
-    expect(reply.title).toBe("Sending comes with a later release");
+    expect(reply.disabled).toBe(false);
+    await fireEvent.click(reply);
+    await fireEvent.click(screen.getByTestId("reply-all"));
+    await fireEvent.click(screen.getByTestId("forward"));
+    expect(replies).toEqual(["reply", "reply_all", "forward"]);
+    // Not a draft: nothing to edit.
+    expect(screen.queryByTestId("edit-draft")).toBeNull();
     expect(screen.getByTestId("toggle-read").textContent).toBe("Mark read");
     await fireEvent.click(screen.getByTestId("toggle-read"));
     await fireEvent.click(screen.getByTestId("toggle-flag"));
@@ -182,6 +193,13 @@ describe("Reader", () => {
     expect(calls.moved).toEqual(["Archive"]);
     await fireEvent.click(screen.getByTestId("delete"));
     expect(calls.deleted).toBe(1);
+  });
+
+  it("offers to edit a message in a Drafts folder", async () => {
+    let edits = 0;
+    setup({ message: async () => ({ ...detail, folder: "INBOX.Drafts" }), oneditdraft: () => edits++ });
+    await fireEvent.click(await screen.findByTestId("edit-draft"));
+    expect(edits).toBe(1);
   });
 
   it("reflects the flags it is given", async () => {

@@ -8,10 +8,15 @@
 use std::io::Read as _;
 
 use anyhow::Context as _;
-use coffer_harness::{MailServer, PASSWORD, USER, demo};
+use coffer_harness::{DOMAIN, MailServer, PASSWORD, USER, demo};
 
 fn main() -> anyhow::Result<()> {
-    let server = MailServer::start().context("starting the demo Dovecot")?;
+    // Dovecot, and Postfix for sending (to bob@example.test, say).
+    let server = MailServer::builder()
+        .smtp()
+        .user("bob", "bob-demo-pw")
+        .start()
+        .context("starting the demo Dovecot and Postfix")?;
     for folder in demo::FOLDERS {
         server.create_folder(USER, folder)?;
     }
@@ -44,7 +49,10 @@ fn main() -> anyhow::Result<()> {
         "imaps_port": server.imaps_port(),
         "imap_port": server.imap_port(),
         "ca_file": server.ca_file(),
-        "user": USER,
+        // The full address: Dovecot logs in by its local part, and sent mail
+        // comes from it.
+        "user": format!("{USER}@{DOMAIN}"),
+        "smtp_port": server.submissions_port(),
         "password": PASSWORD,
         "messages": count,
     });
