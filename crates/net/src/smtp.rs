@@ -161,7 +161,6 @@ impl SmtpSession {
         validate::validate_argument("host name", &config.host)?;
         validate::validate_argument("user name", user)?;
         let seconds = config.timeout.as_secs();
-        let server = (config.host.as_str(), config.port);
         let connecting = |e: lettre::transport::smtp::Error| {
             let text = e.to_string();
             // rustls's verdict reaches us as a connection error's text.
@@ -177,26 +176,13 @@ impl SmtpSession {
             }
         };
         let mut conn = match config.security {
-            Security::Tls => AsyncSmtpConnection::connect_tokio1(
-                server,
-                Some(config.timeout),
-                &hello(),
-                Some(tls_parameters(config)?),
-                None,
-            )
-            .await
-            .map_err(connecting)?,
+            Security::Tls => {
+                let params = tls_parameters(config)?;
+                Self::open(config, Some(params)).await.map_err(connecting)?
+            }
             Security::StartTls => {
                 let params = tls_parameters(config)?;
-                let mut conn = AsyncSmtpConnection::connect_tokio1(
-                    server,
-                    Some(config.timeout),
-                    &hello(),
-                    None,
-                    None,
-                )
-                .await
-                .map_err(connecting)?;
+                let mut conn = Self::open(config, None).await.map_err(connecting)?;
                 if !conn.can_starttls() {
                     conn.abort().await;
                     return Err(NetError::StartTlsNotOffered);
@@ -211,15 +197,7 @@ impl SmtpSession {
             }
             Security::InsecureLoopback => {
                 check_loopback(&config.host, config.port).await?;
-                AsyncSmtpConnection::connect_tokio1(
-                    server,
-                    Some(config.timeout),
-                    &hello(),
-                    None,
-                    None,
-                )
-                .await
-                .map_err(connecting)?
+                Self::open(config, None).await.map_err(connecting)?
             }
         };
         // lettre keeps only the extensions it uses; SIZE is read here.
@@ -260,6 +238,21 @@ impl SmtpSession {
             max_size,
             timeout: config.timeout,
         })
+    }
+
+    /// Connects (with implicit TLS when `tls` is given) and reads the greeting.
+    async fn open(
+        config: &SmtpConfig,
+        tls: Option<TlsParameters>,
+    ) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        AsyncSmtpConnection::connect_tokio1(
+            (config.host.as_str(), config.port),
+            Some(config.timeout),
+            &hello(),
+            tls,
+            None,
+        )
+        .await
     }
 
     /// The largest message the server takes, when it says (`SIZE`).
