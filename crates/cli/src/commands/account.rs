@@ -157,8 +157,14 @@ fn presets(json: bool) -> anyhow::Result<()> {
             coffer_engine::net::Security::StartTls => " --starttls",
             _ => "",
         };
+        // 587 is submission with STARTTLS; 465 implicit TLS.
+        let smtp_starttls = if p.smtp_port == 587 {
+            " --smtp-starttls"
+        } else {
+            ""
+        };
         say!(
-            "{:<12} {:<13} --imap {}:{}{starttls} --smtp {}:{}",
+            "{:<12} {:<13} --imap {}:{}{starttls} --smtp {}:{}{smtp_starttls}",
             p.id,
             p.name,
             p.imap_host,
