@@ -126,16 +126,27 @@ export function hitToRow(hit: SearchHit): ListRow {
 // Dates and sizes -----------------------------------------------------------------
 
 /** A list's date: the time today, "5 Mar" this year, "5 Mar 2023" before. */
+// One formatter each, made once: `toLocale…String(undefined, options)`
+// builds a new Intl.DateTimeFormat per call, which costs a frame's worth of
+// time over a screen of rows while scrolling.
+let formats: { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat; year: Intl.DateTimeFormat } | null = null;
+
+function shortFormats() {
+  formats ??= {
+    time: new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" }),
+    day: new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" }),
+    year: new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" }),
+  };
+  return formats;
+}
+
 export function formatShortDate(iso: string, now: Date = new Date()): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  }
-  if (d.getFullYear() === now.getFullYear()) {
-    return d.toLocaleDateString(undefined, { day: "numeric", month: "short" });
-  }
-  return d.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  const f = shortFormats();
+  if (d.toDateString() === now.toDateString()) return f.time.format(d);
+  if (d.getFullYear() === now.getFullYear()) return f.day.format(d);
+  return f.year.format(d);
 }
 
 /** The reader's date: day, date and time in the user's locale. */
