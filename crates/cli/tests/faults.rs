@@ -330,19 +330,26 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
     let (mut killed, mut finished_first) = (0u64, 0u64);
     let mut stage = Stage::new();
     let mut pass = pass_file(&stage);
-    for k in 0..kills {
+    // Later runs on a stage have less left to do than the calibrated whole
+    // run, and a loaded machine makes the calibration long: when a run
+    // finishes before its kill, the next kill comes sooner. Up to three
+    // times the planned kills are tried, until half of them landed.
+    let mut window = whole;
+    let mut k = 0;
+    while k < kills || (killed < kills / 2 && k < kills * 3) {
         if k % 4 == 0 && k > 0 {
             stage = Stage::new();
             pass = pass_file(&stage);
         }
         let mut child = spawn(&stage, &pass);
-        let delay = Duration::from_micros(rng.gen_range(0..whole.as_micros().max(1) as u64));
+        let delay = Duration::from_micros(rng.gen_range(0..window.as_micros().max(1) as u64));
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
             killed += 1;
         } else {
             finished_first += 1;
+            window = window.mul_f64(0.6);
         }
         child.wait().unwrap();
         let vault = stage.unlock();
@@ -355,12 +362,13 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
             );
             stage.check(vault.keys(), true, &format!("after kill {k} and a re-run"));
         }
+        k += 1;
     }
     println!(
         "kill faults: {killed} processes killed with SIGKILL, {finished_first} finished first"
     );
     assert!(
         killed >= kills / 2,
-        "most kills must land inside a run ({killed} of {kills})"
+        "most kills must land inside a run ({killed} of {k})"
     );
 }
