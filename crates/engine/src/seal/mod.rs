@@ -88,6 +88,13 @@ impl Default for SealOptions {
     }
 }
 
+/// Why a Gmail account is refused (issue 14 brings a Gmail mode).
+pub const GMAIL: &str = "this is a Gmail account (the server announces X-GM-EXT-1), and Coffer \
+                         cannot seal it safely yet: on Gmail a folder is a label, and removing a \
+                         message from INBOX or any other folder leaves the plaintext in All Mail, \
+                         so sealing would seem to succeed while the provider kept every message \
+                         readable. Nothing was changed. See docs/PROVIDERS.md";
+
 /// Said once per run when originals cannot be removed.
 const NO_UIDPLUS: &str = "the server does not support UIDPLUS, so originals cannot be removed \
                           safely (a bare EXPUNGE would also remove mail other clients marked \
@@ -127,6 +134,16 @@ impl Vault {
     ) -> anyhow::Result<SealSummary> {
         let started = Instant::now();
         let mut session = conn.connect().await?;
+        if session
+            .is_gmail()
+            .await
+            .context("reading the server's capabilities")?
+        {
+            if let Err(error) = session.logout().await {
+                tracing::debug!(%error, "logout after refusing Gmail failed");
+            }
+            return Err(crate::refusal(crate::Code::NotSupported, GMAIL));
+        }
         let uidplus = session
             .has_uidplus()
             .await

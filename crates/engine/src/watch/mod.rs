@@ -337,6 +337,9 @@ fn retrying_cannot_fix(error: &anyhow::Error, refusals: u32) -> Option<&'static 
                          in again and again can get the account locked; correct the password \
                          (`coffer account remove` and `account add`), check it with `coffer \
                          account test`, then start watch again";
+    if crate::code_of(error) == crate::Code::NotSupported {
+        return Some("watch stopped: this account cannot be sealed safely (see above)");
+    }
     match login_refusal(error) {
         Some(Refusal::Permanent) => return Some(LOGIN),
         Some(Refusal::Unclear) if refusals >= UNCLEAR_REFUSALS => return Some(LOGIN),

@@ -26,6 +26,12 @@ impl ImapSession {
         }
     }
 
+    /// Whether the server is Gmail (`X-GM-EXT-1`): folders are labels there,
+    /// and removing a message from a folder keeps it in All Mail.
+    pub async fn is_gmail(&mut self) -> Result<bool, NetError> {
+        self.has_cached_capability("X-GM-EXT-1").await
+    }
+
     /// Whether the server advertises UIDPLUS (RFC 4315): APPENDUID and
     /// `UID EXPUNGE`, without which originals cannot be removed safely.
     pub async fn has_uidplus(&mut self) -> Result<bool, NetError> {
