@@ -18,8 +18,9 @@ app_packages=(
 # Node.js may come from elsewhere (NodeSource bundles npm, and Debian's npm
 # conflicts with it): take Debian's only when there is no node at all.
 if ! command -v npm >/dev/null; then app_packages+=(nodejs npm); fi
-# The demo mailbox of run-app.sh is a real Dovecot, so the app needs it too.
-app_packages+=(dovecot-imapd)
+# The demo mailbox of run-app.sh is a real Dovecot (IMAP, and LMTP for the
+# Postfix it sends through), so the app needs them too.
+app_packages+=(dovecot-imapd dovecot-lmtpd postfix)
 test_packages=(
   dovecot-lmtpd postfix age xvfb xauth webkit2gtk-driver isync time
 )
