@@ -16,7 +16,10 @@ if [ ! -f "$vault/vault.key" ]; then demo=1; fi
 
 if [ "$demo" = 1 ]; then
   cargo build --release --locked -p coffer-harness --bin coffer-demo-server
-  coproc DEMO { target/release/coffer-demo-server; }
+  # In its own session: Ctrl+C or a closed terminal signals the app, not the
+  # demo server, which stops its servers when this script ends and its
+  # standard input closes.
+  coproc DEMO { exec setsid target/release/coffer-demo-server; }
   read -r info <&"${DEMO[0]}"
   # The app's first run offers "Try the demo" with this account.
   export COFFER_DEMO="$info"
