@@ -2,7 +2,6 @@
 //! the app's commands, so a window may call only those its capability lists.
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
-        "app_info",
         "run_audit",
         "export_audit",
         "session_info",

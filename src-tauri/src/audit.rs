@@ -135,11 +135,7 @@ pub fn export_audit(
             ));
         }
     };
-    let dir = std::env::var_os("COFFER_EXPORT_DIR")
-        .map(PathBuf::from)
-        .or_else(|| directories::UserDirs::new().and_then(|u| u.download_dir().map(PathBuf::from)))
-        .or_else(|| directories::UserDirs::new().map(|u| u.home_dir().to_path_buf()))
-        .ok_or_else(|| CommandError::new(Code::Io, "no download or home folder"))?;
+    let dir = crate::mail::download_dir()?;
     let stamp = report.scanned_at.replace(':', "-");
     let path = dir.join(format!("coffer-audit-{}-{stamp}.{ext}", report.server.user));
     std::fs::write(&path, text).map_err(|e| {

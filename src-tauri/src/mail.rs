@@ -174,8 +174,9 @@ pub async fn message_body(
         .await
 }
 
-/// Where saved attachments go: `COFFER_EXPORT_DIR`, else Downloads, else home.
-fn download_dir() -> Result<PathBuf, CommandError> {
+/// Where saved attachments and exported reports go: `COFFER_EXPORT_DIR`,
+/// else Downloads, else home.
+pub(crate) fn download_dir() -> Result<PathBuf, CommandError> {
     std::env::var_os("COFFER_EXPORT_DIR")
         .map(PathBuf::from)
         .or_else(|| directories::UserDirs::new().and_then(|u| u.download_dir().map(PathBuf::from)))

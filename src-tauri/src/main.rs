@@ -8,7 +8,6 @@
 
 mod accounts;
 mod audit;
-mod commands;
 mod compose;
 mod engine;
 mod error;
@@ -28,9 +27,6 @@ fn main() {
         .or_else(coffer_engine::default_vault_dir);
 
     let app = tauri::Builder::default()
-        .manage(commands::AppState {
-            vault_dir: vault_dir.clone(),
-        })
         .manage(audit::AuditState::default())
         .setup(move |app| {
             let engine = engine::Engine::start(
@@ -42,7 +38,6 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_info,
             audit::run_audit,
             audit::export_audit,
             session::session_info,

@@ -11,8 +11,6 @@
 //! server may have taken it without our hearing so, and the message is
 //! tried again (a duplicate is better than a loss); `docs/SENDING.md`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::Context as _;
 use coffer_core::compose::{self, AttachmentFile, Draft, Person};
 use coffer_core::seal::{InternalDate, SealInput};
@@ -84,12 +82,6 @@ pub struct SendReport {
     pub provider_copy: bool,
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Seconds before try `attempts + 1`: 30 s doubling, at most an hour.
 fn backoff(attempts: u32) -> i64 {
     (30i64 << attempts.min(7)).min(3600)
@@ -141,7 +133,7 @@ impl Vault {
             next_attempt_at: 0,
             last_error: String::new(),
             copy_stored: false,
-            created_at: now(),
+            created_at: crate::rfc3339::now_unix(),
         };
         outgoing.id = self
             .store()
@@ -166,7 +158,7 @@ impl Vault {
             if account.is_some_and(|a| a != o.account) {
                 continue;
             }
-            let due = all || o.next_attempt_at <= now();
+            let due = all || o.next_attempt_at <= crate::rfc3339::now_unix();
             let open = o.state == OutboxState::Queued || !o.copy_stored;
             if !(due && open) {
                 continue;
@@ -223,7 +215,7 @@ impl Vault {
             attachments: m.attachments,
             in_reply_to: None,
             references: Vec::new(),
-            date: now(),
+            date: crate::rfc3339::now_unix(),
         };
         if let Some(id) = m.reply_to {
             let original = self.message(id)?;
@@ -312,7 +304,7 @@ impl Vault {
                 (false, false) => OutboxState::Sent,
             };
             if o.state == OutboxState::Queued {
-                o.next_attempt_at = now() + backoff(o.attempts);
+                o.next_attempt_at = crate::rfc3339::now_unix() + backoff(o.attempts);
             }
         }
         let mut sent_folder = None;
@@ -629,7 +621,7 @@ impl Vault {
         };
         Ok(match kind {
             Prefill::Reply | Prefill::ReplyAll => {
-                let mut to = split(&s.from);
+                let to = split(&s.from);
                 let mut cc = Vec::new();
                 if kind == Prefill::ReplyAll {
                     let me = self
@@ -641,7 +633,6 @@ impl Vault {
                             cc.push(a);
                         }
                     }
-                    to.dedup();
                 }
                 NewMessage {
                     to,

@@ -9,10 +9,6 @@ export interface VaultStatus {
   version: string;
 }
 
-export interface AppInfo {
-  product: string;
-  vault: VaultStatus;
-}
 
 /**
  * The engine's error codes (`Code` in crates/engine/src/error.rs), the same
@@ -94,9 +90,6 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-export function appInfo(): Promise<AppInfo> {
-  return invoke<AppInfo>("app_info");
-}
 
 export type Security = "tls" | "starttls" | "insecure-loopback";
 
