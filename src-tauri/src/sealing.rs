@@ -53,8 +53,7 @@ pub async fn seal_plan(
     account: String,
 ) -> Result<SealPlan, CommandError> {
     engine
-        .run(move |core| async move {
-            let vault = core.vault()?;
+        .vault(move |vault| async move {
             let options = SealOptions {
                 dry_run: true,
                 ..SealOptions::default()
