@@ -139,13 +139,27 @@ impl Sender {
     }
 }
 
-/// Only sealed copies: the outer template, none of the message's words.
+/// Only sealed copies: the outer template, none of the message's words in
+/// its headers, and a body of nothing but base64 (the age file), so no
+/// plaintext can hide there. Words are not searched inside the base64 itself,
+/// where a short one can turn up by chance.
 fn assert_only_seals(messages: &[StoredMessage], words: &[&str]) {
     for m in messages {
         let t = String::from_utf8_lossy(&m.bytes);
         assert!(t.contains("X-Coffer-Seal"), "not a seal: {t}");
+        let (head, body) = t.split_once("\r\n\r\n").unwrap_or((&t, ""));
         for w in words {
-            assert!(!t.contains(w), "{w:?} readable in Sent: {t}");
+            assert!(
+                !head.contains(w),
+                "{w:?} readable in a sealed copy's header: {t}"
+            );
+        }
+        for line in body.lines() {
+            assert!(
+                line.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=\r".contains(&b)),
+                "a line that is not base64 in a sealed copy: {line:?}"
+            );
         }
     }
 }
