@@ -15,10 +15,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coffer_core::{Authenticity, VaultKeys};
+use coffer_engine::seal::PURGE_FOLDER;
 use coffer_engine::seal::SealOptions;
 use coffer_engine::{KdfPolicy, SecretString, Vault};
 use coffer_harness::proxy::FaultProxy;
-use coffer_harness::{MailServer, PASSPHRASE, PASSWORD, TestVault, USER};
+use coffer_harness::{Builder, MailServer, PASSPHRASE, PASSWORD, TestVault, USER};
 use rand::{Rng as _, SeedableRng as _};
 
 mod support;
@@ -79,9 +80,17 @@ struct Stage {
     originals: Vec<Original>,
 }
 
+/// A server without UIDPLUS (originals go by way of Coffer's purge
+/// folder), keeping its own log of the commands it was sent.
+fn without_uidplus() -> Builder {
+    MailServer::builder()
+        .without_capabilities(&["UIDPLUS"])
+        .command_log()
+}
+
 impl Stage {
-    fn new() -> Self {
-        let server = MailServer::start().unwrap();
+    fn new(server: Builder) -> Self {
+        let server = server.start().unwrap();
         server.create_folder(USER, FOLDERS[1]).unwrap();
         let originals = originals();
         for o in &originals {
@@ -139,10 +148,39 @@ impl Stage {
         runtime.block_on(vault.seal(Some("acct"), &options, |_| {}))
     }
 
-    /// Checks the invariants; `converged` adds "exactly once, sealed".
+    /// Checks the invariants; `converged` adds "exactly once, sealed". An
+    /// original waiting in Coffer's purge folder counts as plaintext where
+    /// it came from; once converged, that folder is empty.
     fn check(&self, keys: &VaultKeys, converged: bool, when: &str) {
+        let purging = match self
+            .t
+            .server
+            .folders(USER)
+            .unwrap()
+            .iter()
+            .any(|f| f == PURGE_FOLDER)
+        {
+            true => self.t.server.mailbox_contents(USER, PURGE_FOLDER).unwrap(),
+            false => Vec::new(),
+        };
+        if converged {
+            assert!(
+                purging.is_empty(),
+                "{when}: plaintext left in {PURGE_FOLDER}"
+            );
+        }
         for folder in FOLDERS {
-            let contents = self.t.server.mailbox_contents(USER, folder).unwrap();
+            let mut contents = self.t.server.mailbox_contents(USER, folder).unwrap();
+            contents.extend(
+                purging
+                    .iter()
+                    .filter(|m| {
+                        self.originals
+                            .iter()
+                            .any(|o| o.folder == folder && o.bytes == m.bytes)
+                    })
+                    .cloned(),
+            );
             let mut plain = vec![0usize; self.originals.len()];
             let mut sealed = vec![0usize; self.originals.len()];
             for m in &contents {
@@ -253,13 +291,62 @@ fn converge(stage: &Stage, vault: &Vault, when: &str) {
 #[test]
 fn connections_cut_at_hundreds_of_offsets_lose_nothing() {
     let rounds = env_or("COFFER_FAULT_ROUNDS", 20);
+    cut_campaign(MailServer::builder, rounds, 200);
+}
+
+#[test]
+fn without_uidplus_connections_cut_at_a_hundred_offsets_lose_nothing() {
+    let rounds = env_or("COFFER_FAULT_ROUNDS", 10);
+    let stages = cut_campaign(without_uidplus, rounds, 100);
+    let bare: usize = stages
+        .iter()
+        .map(bare_expunges_only_in_coffers_folder)
+        .sum();
+    assert!(bare > 0, "no original was removed by way of {PURGE_FOLDER}");
+}
+
+/// What the server was sent proves the path: never `UID EXPUNGE` (Dovecot
+/// would carry it out with UIDPLUS hidden), and a bare `EXPUNGE` only while
+/// Coffer's purge folder is selected. Returns how many bare ones there were.
+fn bare_expunges_only_in_coffers_folder(stage: &Stage) -> usize {
+    let sessions = stage.t.server.imap_sessions().unwrap();
+    let mut bare = 0;
+    for session in &sessions {
+        let mut selected = String::new();
+        for line in session {
+            let mut words = line.splitn(3, ' ').skip(1);
+            let command = words.next().unwrap_or_default().to_ascii_uppercase();
+            let rest = words.next().unwrap_or_default();
+            match command.as_str() {
+                "SELECT" | "EXAMINE" => selected = rest.trim_matches('"').to_owned(),
+                "UID" => assert!(
+                    !rest.to_ascii_uppercase().starts_with("EXPUNGE"),
+                    "UID EXPUNGE sent to a server without UIDPLUS: {line}"
+                ),
+                "EXPUNGE" => {
+                    assert_eq!(
+                        selected, PURGE_FOLDER,
+                        "a bare EXPUNGE outside Coffer's folder"
+                    );
+                    bare += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    bare
+}
+
+/// Cuts connections at random offsets over whole runs, `rounds` rounds of
+/// ten on fresh stages, each round then converging. Returns the stages.
+fn cut_campaign(server: fn() -> Builder, rounds: u64, at_least: u64) -> Vec<Stage> {
     let faults_per_round = 10;
     let seed = env_or("COFFER_FAULT_SEED", rand::random());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     println!("fault campaign: seed {seed} (COFFER_FAULT_SEED={seed} replays it)");
 
     // Calibrate: how many bytes does one whole run move?
-    let stage = Stage::new();
+    let stage = Stage::new(server());
     let vault = stage.unlock();
     let before = stage.proxy.bytes_passed();
     stage.seal_once(&vault).unwrap();
@@ -268,21 +355,28 @@ fn connections_cut_at_hundreds_of_offsets_lose_nothing() {
     println!("one whole run moves {whole_run} bytes");
 
     let (mut injected, mut cut) = (0u64, 0u64);
+    let mut stages = vec![stage];
     for round in 0..rounds {
-        let stage = Stage::new();
+        let stage = Stage::new(server());
         let vault = stage.unlock();
+        // Halved each time a run of this round ends before its cut.
+        let mut shrink = 1;
         for k in 0..faults_per_round {
             // Spread offsets over the whole run: early faults hit the
             // handshake and planning, late ones the verify-and-delete steps.
             // Later runs of a round have less left to do (earlier ones may
             // have sealed part of the mailbox), so offsets shrink with k.
-            let span = (whole_run * (faults_per_round - k) / faults_per_round).max(2);
+            let span = (whole_run * (faults_per_round - k) / faults_per_round / shrink).max(2);
             let offset = rng.gen_range(1..span);
             stage.proxy.cut_after(offset);
             let cuts_before = stage.proxy.cuts();
             let _ = stage.seal_once(&vault);
             injected += 1;
-            cut += stage.proxy.cuts() - cuts_before;
+            let landed = stage.proxy.cuts() - cuts_before;
+            if landed == 0 {
+                shrink *= 2;
+            }
+            cut += landed;
             stage.check(
                 vault.keys(),
                 false,
@@ -290,18 +384,38 @@ fn connections_cut_at_hundreds_of_offsets_lose_nothing() {
             );
         }
         converge(&stage, &vault, &format!("round {round} after its faults"));
+        stages.push(stage);
     }
     println!("cut faults: {injected} injected, {cut} connections cut, {rounds} rounds converged");
-    assert!(injected >= 200 || rounds < 20);
+    assert!(injected >= at_least || rounds * faults_per_round < at_least);
     assert!(
         cut >= injected / 2,
         "most faults must land inside a run ({cut} of {injected})"
     );
+    stages
 }
 
 #[test]
 fn kill_minus_nine_at_random_moments_loses_nothing() {
     let kills = env_or("COFFER_FAULT_KILLS", 12);
+    kill_campaign(MailServer::builder, kills);
+}
+
+#[test]
+fn without_uidplus_kill_minus_nine_at_random_moments_loses_nothing() {
+    let kills = env_or("COFFER_FAULT_KILLS", 12);
+    let stages = kill_campaign(without_uidplus, kills);
+    let bare: usize = stages
+        .iter()
+        .map(bare_expunges_only_in_coffers_folder)
+        .sum();
+    assert!(bare > 0, "no original was removed by way of {PURGE_FOLDER}");
+}
+
+/// Kills `coffer seal` with SIGKILL at random moments, on a fresh stage
+/// every four kills, each stage then finished by the binary. Returns the
+/// stages.
+fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
     let seed = env_or("COFFER_FAULT_SEED", rand::random());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     println!("kill campaign: seed {seed}");
@@ -320,7 +434,7 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
     };
 
     // Calibrate the length of one whole run of the binary.
-    let stage = Stage::new();
+    let stage = Stage::new(server());
     let pass = pass_file(&stage);
     let started = Instant::now();
     assert!(spawn(&stage, &pass).wait().unwrap().success());
@@ -328,7 +442,8 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
     println!("one whole run of `coffer seal` takes {whole:?}");
 
     let (mut killed, mut finished_first) = (0u64, 0u64);
-    let mut stage = Stage::new();
+    let mut stages = vec![stage];
+    let mut stage = Stage::new(server());
     let mut pass = pass_file(&stage);
     // Later runs on a stage have less left to do than the calibrated whole
     // run, and a loaded machine makes the calibration long: when a run
@@ -338,7 +453,7 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
     let mut k = 0;
     while k < kills || (killed < kills / 2 && k < kills * 3) {
         if k % 4 == 0 && k > 0 {
-            stage = Stage::new();
+            stages.push(std::mem::replace(&mut stage, Stage::new(server())));
             pass = pass_file(&stage);
         }
         let mut child = spawn(&stage, &pass);
@@ -371,4 +486,6 @@ fn kill_minus_nine_at_random_moments_loses_nothing() {
         killed >= kills / 2,
         "most kills must land inside a run ({killed} of {k})"
     );
+    stages.push(stage);
+    stages
 }

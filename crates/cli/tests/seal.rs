@@ -170,10 +170,10 @@ fn seal_dry_run_then_seal_then_rerun() {
 }
 
 #[test]
-fn seal_without_uidplus_warns_and_exits_1() {
+fn seal_without_uidplus_or_move_warns_and_exits_1() {
     let p = Place::new(
         MailServer::builder()
-            .without_capabilities(&["UIDPLUS"])
+            .without_capabilities(&["UIDPLUS", "MOVE"])
             .start()
             .unwrap(),
     );
@@ -182,12 +182,120 @@ fn seal_without_uidplus_warns_and_exits_1() {
     let run = p.coffer(&["seal", "--json"]);
     assert_eq!(code(&run), 1, "{}", text(&run));
     assert!(
-        text(&run).contains("does not support UIDPLUS"),
+        text(&run).contains("supports neither UIDPLUS nor MOVE"),
         "{}",
         text(&run)
     );
     assert_eq!(json(&run)["kept_originals"], 1);
+    assert_eq!(json(&run)["deletion"], "keep");
     assert_eq!(p.server.mailbox_contents(USER, "INBOX").unwrap().len(), 2);
+}
+
+/// Without UIDPLUS but with MOVE, verified originals go by way of Coffer's
+/// own folder and are removed there; whatever another client put in that
+/// folder is moved back out, never removed; another client's `\Deleted`
+/// mail elsewhere is untouched by any expunge. The server's own record of
+/// the commands shows no `UID EXPUNGE`, no reliance on APPENDUID, and a
+/// bare `EXPUNGE` only in Coffer's folder.
+#[test]
+fn seal_without_uidplus_moves_originals_to_coffers_folder_and_removes_them_there() {
+    let p = Place::new(
+        MailServer::builder()
+            .without_capabilities(&["UIDPLUS"])
+            .command_log()
+            .start()
+            .unwrap(),
+    );
+    assert_eq!(code(&p.add_account("mail")), 0);
+    for n in 0..4 {
+        p.put(n, &["\\Seen"]);
+    }
+    // Two identical originals: each gets its own copy, each goes once.
+    p.put(9, &[]);
+    p.put(9, &[]);
+    // Another client left a message in Coffer's folder, marked \Deleted.
+    p.server.create_folder(USER, "Coffer Purge").unwrap();
+    let stranger = b"Subject: not Coffer's\r\nFrom: x@example.org\r\n\r\nkeep me\r\n";
+    p.server
+        .append(
+            USER,
+            PASSWORD,
+            "Coffer Purge",
+            stranger,
+            &["\\Deleted"],
+            None,
+        )
+        .unwrap();
+
+    let run = p.coffer(&["seal", "--json"]);
+    assert_eq!(code(&run), 0, "{}", text(&run));
+    let summary = json(&run);
+    assert_eq!(summary["deletion"], "move_to_purge", "{summary:#}");
+    // The stranger went back to INBOX and was sealed there like any message.
+    assert_eq!(summary["sealed"], 7, "{summary:#}");
+    assert!(text(&run).contains("moved back out"), "{}", text(&run));
+    let inbox = p.server.mailbox_contents(USER, "INBOX").unwrap();
+    assert_eq!(inbox.len(), 7);
+    for m in &inbox {
+        let t = String::from_utf8_lossy(&m.bytes);
+        assert!(t.contains("X-Coffer-Seal: "), "plaintext left: {t}");
+    }
+    // The stranger's \Deleted is carried to its copy (that client's call).
+    assert_eq!(
+        inbox
+            .iter()
+            .filter(|m| m.flags.iter().any(|f| f == "\\Deleted"))
+            .count(),
+        1
+    );
+    assert!(
+        p.server
+            .mailbox_contents(USER, "Coffer Purge")
+            .unwrap()
+            .is_empty()
+    );
+    let hits = p.coffer(&["search", "--json", "keep me"]);
+    assert_eq!(json(&hits).as_array().unwrap().len(), 1, "{}", text(&hits));
+
+    let sessions = p.server.imap_sessions().unwrap();
+    let lines: Vec<&String> = sessions.iter().flatten().collect();
+    assert!(!lines.is_empty());
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.to_ascii_uppercase().contains(" UID EXPUNGE")),
+        "UID EXPUNGE sent: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("UID SEARCH HEADER \"X-Coffer-Seal-Id\"")),
+        "copies were not found by their seal id (APPENDUID relied on?): {lines:#?}"
+    );
+    for session in &sessions {
+        let mut selected = "";
+        for l in session {
+            if let Some(folder) = l.split_once(" SELECT ").map(|(_, f)| f) {
+                selected = folder;
+            }
+            if l.ends_with(" EXPUNGE") && !l.contains(" UID ") {
+                assert_eq!(selected, "\"Coffer Purge\"", "bare EXPUNGE in {selected}");
+            }
+        }
+    }
+    assert!(lines.iter().any(|l| l.ends_with(" EXPUNGE")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(" UID MOVE ") && l.ends_with(" \"Coffer Purge\"")),
+        "{lines:#?}"
+    );
+
+    // Nothing left to do; the folder stays empty.
+    let again = p.coffer(&["seal", "--json"]);
+    assert_eq!(code(&again), 0, "{}", text(&again));
+    assert_eq!(json(&again)["sealed"], 0);
+    assert_eq!(json(&again)["already_sealed"], 7);
 }
 
 #[test]

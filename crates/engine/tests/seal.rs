@@ -428,10 +428,10 @@ fn flags_another_client_changes_before_the_original_goes_carry_over_to_the_copy(
 }
 
 #[test]
-fn without_uidplus_copies_are_made_and_originals_kept() {
+fn without_uidplus_or_move_copies_are_made_and_originals_kept() {
     let s = Setup::with(
         MailServer::builder()
-            .without_capabilities(&["UIDPLUS"])
+            .without_capabilities(&["UIDPLUS", "MOVE"])
             .start()
             .unwrap(),
     );

@@ -165,6 +165,20 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every journal row of an account in `state`, in any folder.
+    pub fn journal_rows_in_state(
+        &self,
+        account: &str,
+        state: JournalState,
+    ) -> Result<Vec<JournalRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM seal_journal WHERE account = ?1 AND state = ?2 \
+             ORDER BY folder, uid_validity, uid"
+        ))?;
+        let rows = stmt.query_map([account, state.as_str()], read_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many journal rows an account has in each state (for status displays and tests).
     pub fn journal_counts(&self, account: &str) -> Result<Vec<(JournalState, u64)>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
@@ -207,7 +221,7 @@ mod tests {
         store.journal_write(std::slice::from_ref(&a)).unwrap();
         assert_eq!(
             store.journal_rows("acct", "Ünïcode/Sub").unwrap(),
-            vec![a, b]
+            vec![a.clone(), b]
         );
         assert!(
             store
@@ -218,6 +232,18 @@ mod tests {
         assert_eq!(
             store.journal_counts("acct").unwrap(),
             vec![(JournalState::Appended, 1), (JournalState::Planned, 1)]
+        );
+        assert_eq!(
+            store
+                .journal_rows_in_state("acct", JournalState::Appended)
+                .unwrap(),
+            vec![a]
+        );
+        assert!(
+            store
+                .journal_rows_in_state("other", JournalState::Appended)
+                .unwrap()
+                .is_empty()
         );
     }
 

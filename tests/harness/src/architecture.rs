@@ -218,10 +218,35 @@ pub const EXPUNGE_CALLERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The one product module allowed to send a bare `EXPUNGE`
+/// (`bare_expunge`), with the reason: it removes every `\Deleted` message
+/// of the selected folder, whoever marked it.
+pub const BARE_EXPUNGE_CALLERS: &[(&str, &str)] = &[(
+    "crates/engine/src/seal/purge.rs",
+    "on a server without UIDPLUS, in the folder Coffer owns, after proving by SHA-256 that \
+     every message marked \\Deleted there is an original with a verified sealed copy",
+)];
+
 /// The product source files (outside `coffer-net`, which defines the
 /// calls, and outside tests) that call `uid_expunge*` without being in
 /// `allowed`, as `path:line` sentences. `root` is the workspace root.
 pub fn expunge_violations(root: &Path, allowed: &[(&str, &str)]) -> Result<Vec<String>> {
+    call_violations(root, "uid_expunge", "EXPUNGE_CALLERS", allowed)
+}
+
+/// As [`expunge_violations`], for the bare `EXPUNGE` (`.bare_expunge(`).
+pub fn bare_expunge_violations(root: &Path, allowed: &[(&str, &str)]) -> Result<Vec<String>> {
+    call_violations(root, ".bare_expunge(", "BARE_EXPUNGE_CALLERS", allowed)
+}
+
+/// The product source files that contain `needle` outside comments
+/// without being in `allowed` (named `list` in the sentences).
+fn call_violations(
+    root: &Path,
+    needle: &str,
+    list: &str,
+    allowed: &[(&str, &str)],
+) -> Result<Vec<String>> {
     let mut v = Vec::new();
     let mut stack: Vec<_> = ["crates", "src-tauri/src"]
         .iter()
@@ -251,11 +276,8 @@ pub fn expunge_violations(root: &Path, allowed: &[(&str, &str)]) -> Result<Vec<S
             let text = std::fs::read_to_string(&path)?;
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or_default();
-                if code.contains("uid_expunge") {
-                    v.push(format!(
-                        "{rel}:{}: expunges, but is not in EXPUNGE_CALLERS",
-                        n + 1
-                    ));
+                if code.contains(needle) {
+                    v.push(format!("{rel}:{}: expunges, but is not in {list}", n + 1));
                 }
             }
         }

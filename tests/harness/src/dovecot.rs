@@ -69,6 +69,15 @@ impl Dovecot {
             ),
             None => String::new(),
         };
+        let rawlog = match b.command_log {
+            true => {
+                let raw = dir.join("rawlog");
+                std::fs::create_dir_all(&raw)?;
+                process::chown_recursive(&raw, "nobody:nogroup")?;
+                format!("protocol imap {{\n  rawlog_dir = {}\n}}\n", raw.display())
+            }
+            false => String::new(),
+        };
         let base_dir = dir.join("dovecot-run");
         let mail = dir.join("mail");
         let log_dir = dir.join("log");
@@ -164,7 +173,7 @@ service lmtp {{
 service anvil {{
   chroot =
 }}
-{sasl_listener}
+{sasl_listener}{rawlog}
 protocol lmtp {{
   postmaster_address = postmaster@{domain}
 }}

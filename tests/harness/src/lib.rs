@@ -48,6 +48,7 @@ pub struct Builder {
     dovecot_extra: String,
     postfix_extra: String,
     hidden_capabilities: Vec<String>,
+    command_log: bool,
 }
 
 /// What Dovecot 2.3 advertises after login with the harness's settings: the
@@ -100,6 +101,7 @@ impl Default for Builder {
             dovecot_extra: String::new(),
             postfix_extra: String::new(),
             hidden_capabilities: Vec::new(),
+            command_log: false,
         }
     }
 }
@@ -121,6 +123,13 @@ impl Builder {
     /// Add a user.
     pub fn user(mut self, name: &str, password: &str) -> Self {
         self.users.push((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Have Dovecot log every IMAP session's traffic (its `rawlog`), for
+    /// [`MailServer::imap_commands`]: proof of what a client sent.
+    pub fn command_log(mut self) -> Self {
+        self.command_log = true;
         self
     }
 
@@ -412,6 +421,48 @@ impl MailServer {
             Some(p) => p.start_again(),
             None => bail!("built without .smtp()"),
         }
+    }
+
+    /// Every command line clients sent over IMAP, one list per session in
+    /// the order sent, from Dovecot's own record of each session (built
+    /// with [`Builder::command_log`]): tagged lines (`tag COMMAND …`),
+    /// without message literals. Passwords in LOGIN and AUTHENTICATE lines
+    /// are in it.
+    pub fn imap_sessions(&self) -> Result<Vec<Vec<String>>> {
+        let dir = self.dir.path().join("rawlog");
+        anyhow::ensure!(dir.is_dir(), "built without .command_log()");
+        let mut sessions = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "in") {
+                let bytes = std::fs::read(&path)?;
+                sessions.push(
+                    String::from_utf8_lossy(&bytes)
+                        .split("\r\n")
+                        // Each line starts with the time it was read.
+                        .map(|l| match l.split_once(' ') {
+                            Some((t, rest))
+                                if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
+                            {
+                                rest
+                            }
+                            _ => l,
+                        })
+                        .filter(|l| {
+                            let mut words = l.split(' ');
+                            let tag = words.next().unwrap_or_default();
+                            let command = words.next().unwrap_or_default();
+                            !tag.is_empty()
+                                && tag.bytes().all(|b| b.is_ascii_alphanumeric())
+                                && !command.is_empty()
+                                && command.bytes().all(|b| b.is_ascii_uppercase())
+                        })
+                        .map(str::to_owned)
+                        .collect(),
+                );
+            }
+        }
+        Ok(sessions)
     }
 
     /// Dovecot's log, for failure messages.

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use coffer_harness::architecture::{
-    DependencyGraph, EXPUNGE_CALLERS, PRODUCT_CRATES, core_source_violations, expunge_violations,
+    BARE_EXPUNGE_CALLERS, DependencyGraph, EXPUNGE_CALLERS, PRODUCT_CRATES,
+    bare_expunge_violations, core_source_violations, expunge_violations,
 };
 
 fn workspace_root() -> &'static Path {
@@ -95,6 +96,22 @@ fn only_the_allowed_modules_expunge() -> anyhow::Result<()> {
             "{file}: {v:?}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn only_the_purge_of_coffers_own_folder_sends_a_bare_expunge() -> anyhow::Result<()> {
+    let v = bare_expunge_violations(workspace_root(), BARE_EXPUNGE_CALLERS)?;
+    assert!(v.is_empty(), "{}", v.join("\n"));
+    let v = bare_expunge_violations(workspace_root(), &[])?;
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(
+        v[0].starts_with("crates/engine/src/seal/purge.rs:"),
+        "{v:?}"
+    );
+    // The UID EXPUNGE callers may not send a bare one.
+    let v = bare_expunge_violations(workspace_root(), EXPUNGE_CALLERS)?;
+    assert_eq!(v.len(), 1, "{v:?}");
     Ok(())
 }
 

@@ -20,6 +20,7 @@
 //! * [`worker`] — the safe path for one batch, on a worker's own session;
 //! * [`verify`] — checking a copy fetched back;
 //! * [`bare_expunge`] — catching a server whose `UID EXPUNGE` removes more;
+//! * [`purge`] — without UIDPLUS: MOVE to Coffer's folder, EXPUNGE there;
 //! * [`journal`] — the journal rows;
 //! * [`summary`] and [`progress`] — what the caller sees.
 
@@ -28,6 +29,7 @@ mod control;
 mod journal;
 mod plan;
 mod progress;
+mod purge;
 mod summary;
 mod verify;
 mod worker;
@@ -42,6 +44,7 @@ use tokio::sync::Semaphore;
 
 pub use control::SealControl;
 pub use progress::SealProgress;
+pub use purge::FOLDER as PURGE_FOLDER;
 pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped, WouldSeal};
 
 use crate::Vault;
@@ -96,10 +99,61 @@ pub const GMAIL: &str = "this is a Gmail account (the server announces X-GM-EXT-
                          readable. Nothing was changed. See docs/PROVIDERS.md";
 
 /// Said once per run when originals cannot be removed.
-const NO_UIDPLUS: &str = "the server does not support UIDPLUS, so originals cannot be removed \
-                          safely (a bare EXPUNGE would also remove mail other clients marked \
-                          deleted): sealed copies were made and verified, and the plaintext \
-                          originals were KEPT on the server";
+const NO_UIDPLUS: &str = "the server supports neither UIDPLUS nor MOVE, so originals cannot be \
+                          removed safely (a bare EXPUNGE would also remove mail other clients \
+                          marked deleted): sealed copies were made and verified, and the \
+                          plaintext originals were KEPT on the server";
+
+/// How a run removes plaintext originals once their sealed copies are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deletion {
+    /// `UID EXPUNGE` of exactly the originals' UIDs (UIDPLUS).
+    #[default]
+    UidExpunge,
+    /// No UIDPLUS but MOVE: moved to Coffer's own folder
+    /// ([`PURGE_FOLDER`]) and removed there by a bare `EXPUNGE`, after a
+    /// check proves only verified originals are in it.
+    MoveToPurge,
+    /// Originals kept: neither UIDPLUS nor MOVE, or expunging turned off
+    /// for the account after the server was caught expunging too much.
+    Keep,
+}
+
+impl Deletion {
+    /// The path for a server offering `uidplus` and `move_`, with expunging
+    /// `refused` or not for the account.
+    pub fn choose(uidplus: bool, move_: bool, refused: bool) -> Self {
+        match (uidplus, move_) {
+            (true, _) if !refused => Deletion::UidExpunge,
+            (true, _) => Deletion::Keep,
+            (false, true) => Deletion::MoveToPurge,
+            (false, false) => Deletion::Keep,
+        }
+    }
+
+    /// One sentence for people.
+    pub fn describe(self) -> String {
+        match self {
+            Deletion::UidExpunge => "originals are removed with UID EXPUNGE of exactly their \
+                                     UIDs (UIDPLUS), after their sealed copies are verified"
+                .to_owned(),
+            Deletion::MoveToPurge => format!(
+                "the server lacks UIDPLUS but has MOVE: verified originals are moved to the \
+                 folder {PURGE_FOLDER:?}, which Coffer owns, and removed there by EXPUNGE after \
+                 a check that only they are in it"
+            ),
+            Deletion::Keep => "originals are KEPT on the server: sealed copies are made and \
+                               verified beside them"
+                .to_owned(),
+        }
+    }
+
+    /// Whether originals are removed on this path.
+    pub fn removes(self) -> bool {
+        self != Deletion::Keep
+    }
+}
 
 impl Vault {
     /// Seals every folder of `account` (or the only account), or those in
@@ -148,11 +202,16 @@ impl Vault {
             .has_uidplus()
             .await
             .context("reading the server's capabilities")?;
-        let mut summary = SealSummary::new(&conn.name, options.dry_run, uidplus);
-        if !uidplus {
+        let move_ = session
+            .has_move()
+            .await
+            .context("reading the server's capabilities")?;
+        let refusal = bare_expunge::refused(self.store(), &conn.name)?;
+        let deletion = Deletion::choose(uidplus, move_, refusal.is_some());
+        let mut summary = SealSummary::new(&conn.name, options.dry_run, uidplus, deletion);
+        if !uidplus && !move_ {
             summary.warnings.push(NO_UIDPLUS.to_owned());
         }
-        let refusal = bare_expunge::refused(self.store(), &conn.name)?;
         if let Some(why) = &refusal
             && uidplus
         {
@@ -161,6 +220,14 @@ impl Vault {
                 .push(bare_expunge::warning(&conn.name, why));
         }
         let journal = journal::Journal::new(self.store(), &conn.name);
+        if deletion == Deletion::MoveToPurge && !options.dry_run {
+            // What an interrupted run left in Coffer's folder goes first.
+            purge::ensure_folder(&mut session).await?;
+            let purged = purge::purge(&mut session, &journal, purge::Removable::new())
+                .await
+                .context("finishing what an interrupted run left in Coffer's purge folder")?;
+            note_purge(&mut summary, &purged);
+        }
         let queue = self
             .plan_all(&mut session, &journal, options, &mut summary, &mut progress)
             .await?;
@@ -184,7 +251,11 @@ impl Vault {
                 conn,
                 scope: conn.scope(),
                 uidplus,
-                expunge: Cell::new(uidplus && refusal.is_none()),
+                expunge: Cell::new(deletion == Deletion::UidExpunge),
+                purge: (deletion == Deletion::MoveToPurge).then(|| worker::PurgeState {
+                    lock: tokio::sync::Mutex::new(()),
+                    unfinished: Cell::new(false),
+                }),
                 ours,
                 queue: RefCell::new(queue),
                 summary: RefCell::new(&mut summary),
@@ -194,10 +265,37 @@ impl Vault {
                 control: options.control.as_deref(),
             };
             futures::future::join_all((0..workers).map(|_| worker::worker(&shared))).await;
+            let unfinished = shared.purge.as_ref().is_some_and(|p| p.unfinished.get());
+            drop(shared);
+            if unfinished {
+                self.purge_again(conn, &mut summary).await;
+            }
         }
         summary.cancelled = options.control.as_ref().is_some_and(|c| c.is_cancelled());
         summary.finish(started.elapsed().as_secs_f64());
         Ok(summary)
+    }
+
+    /// A batch could not finish its purge: try once more on a fresh
+    /// session, so that the folder holds no plaintext after the run.
+    async fn purge_again(&self, conn: &Connection, summary: &mut SealSummary) {
+        let journal = journal::Journal::new(self.store(), &conn.name);
+        let result = async {
+            let mut session = conn.connect().await?;
+            let purged = purge::purge(&mut session, &journal, purge::Removable::new()).await?;
+            if let Err(error) = session.logout().await {
+                tracing::debug!(%error, "logout after purging failed");
+            }
+            anyhow::Ok(purged)
+        }
+        .await;
+        match result {
+            Ok(purged) => note_purge(summary, &purged),
+            Err(error) => summary.warnings.push(format!(
+                "verified originals are left in {PURGE_FOLDER:?} ({error:#}); their sealed copies \
+                 are in place, and the next run removes them"
+            )),
+        }
     }
 
     /// Plans every chosen folder ([`plan::plan_folder`]) and queues its
@@ -210,7 +308,9 @@ impl Vault {
         summary: &mut SealSummary,
         progress: &mut impl FnMut(SealProgress),
     ) -> anyhow::Result<VecDeque<worker::Batch>> {
-        let folders = crate::folders::choose(session, &options.folders).await?;
+        let mut folders = crate::folders::choose(session, &options.folders).await?;
+        // Coffer's own folder is emptied by the purge, never sealed.
+        folders.retain(|f| f != PURGE_FOLDER);
         let mut queue = VecDeque::new();
         let (mut messages, mut bytes) = (0u64, 0u64);
         for folder in &folders {
@@ -243,5 +343,23 @@ impl Vault {
             bytes,
         });
         Ok(queue)
+    }
+}
+
+/// Tells the user what a purge at the start or end of a run finished.
+fn note_purge(summary: &mut SealSummary, purged: &purge::Purged) {
+    if purged.finished > 0 {
+        summary.warnings.push(format!(
+            "{} verified original(s) an interrupted run had moved to {PURGE_FOLDER:?} were \
+             removed there",
+            purged.finished
+        ));
+    }
+    if purged.moved_out > 0 {
+        summary.warnings.push(format!(
+            "{} message(s) in {PURGE_FOLDER:?} that were not verified originals were moved \
+             back out (to their folder, or INBOX), not removed",
+            purged.moved_out
+        ));
     }
 }

@@ -87,8 +87,10 @@ pub struct SealSummary {
     pub account: String,
     /// Whether this was a dry run (nothing changed).
     pub dry_run: bool,
-    /// Whether the server supports UIDPLUS (needed to remove originals).
+    /// Whether the server supports UIDPLUS (`UID EXPUNGE`).
     pub uidplus: bool,
+    /// How originals are removed on this account.
+    pub deletion: super::Deletion,
     /// Totals over every folder (see [`FolderSummary`]).
     pub sealed: u64,
     /// Verified sealed copies made whose originals were kept.
@@ -149,11 +151,17 @@ impl Outcome {
 }
 
 impl SealSummary {
-    pub(crate) fn new(account: &str, dry_run: bool, uidplus: bool) -> Self {
+    pub(crate) fn new(
+        account: &str,
+        dry_run: bool,
+        uidplus: bool,
+        deletion: super::Deletion,
+    ) -> Self {
         Self {
             account: account.to_owned(),
             dry_run,
             uidplus,
+            deletion,
             ..Self::default()
         }
     }
@@ -227,7 +235,7 @@ impl SealSummary {
             Outcome::FolderChanged
         } else if self.kept_originals > 0
             || !self.skipped.is_empty()
-            || (!self.uidplus && !self.dry_run && !self.would_seal.is_empty())
+            || (!self.deletion.removes() && !self.dry_run && !self.would_seal.is_empty())
         {
             Outcome::Incomplete
         } else {

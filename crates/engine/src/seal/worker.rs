@@ -40,6 +40,9 @@ pub(super) struct Shared<'a> {
     /// marked for a server caught expunging more than asked (turned off
     /// mid-run when this run catches it).
     pub(super) expunge: Cell<bool>,
+    /// Without UIDPLUS but with MOVE: originals go by way of Coffer's own
+    /// folder ([`super::purge`]).
+    pub(super) purge: Option<PurgeState>,
     /// This run's originals, by folder: never another client's `\Deleted`
     /// mail ([`bare_expunge::Watch`]).
     pub(super) ours: bare_expunge::Ours,
@@ -51,6 +54,15 @@ pub(super) struct Shared<'a> {
     pub(super) memory_kib: u32,
     /// Pause and cancel, checked before each batch.
     pub(super) control: Option<&'a super::SealControl>,
+}
+
+/// The purge folder, shared by the workers of a run.
+pub(super) struct PurgeState {
+    /// One worker at a time moves originals in and purges.
+    pub(super) lock: tokio::sync::Mutex<()>,
+    /// A batch's originals were moved in but not removed: the run purges
+    /// once more at its end.
+    pub(super) unfinished: Cell<bool>,
 }
 
 /// The folder changed under us (UIDVALIDITY) or can no longer be opened:
@@ -271,6 +283,8 @@ impl BatchRun<'_, '_> {
         let t_verify = t0.elapsed();
         if self.shared.expunge.get() {
             self.remove(session, verified).await?;
+        } else if let Some(purge) = &self.shared.purge {
+            self.remove_by_move(session, purge, verified).await?;
         } else {
             self.keep(verified)?;
         }
@@ -498,25 +512,9 @@ impl BatchRun<'_, '_> {
     ) -> anyhow::Result<()> {
         let shared = self.shared;
         let name = self.folder.name.as_str();
-        let originals: Vec<u32> = verified.iter().map(Work::uid).collect();
-        if originals.is_empty() {
+        let Some((originals, mut kept)) = self.start_removal(session, &verified).await? else {
             return Ok(());
-        }
-        shared.emit(SealProgress::BatchVerified {
-            folder: name.to_owned(),
-            uids: originals.clone(),
-        });
-        let status = session
-            .select(name)
-            .await
-            .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
-        check_validity(self.folder, status.uid_validity)?;
-        // Originals that stay, and why.
-        let mut kept: HashMap<u32, &str> = HashMap::new();
-        let all: Vec<&Work<'_>> = verified.iter().collect();
-        for uid in copies_gone(session, name, &all).await? {
-            kept.insert(uid, COPY_GONE);
-        }
+        };
         let to_mark: Vec<u32> = originals
             .iter()
             .copied()
@@ -585,20 +583,177 @@ impl BatchRun<'_, '_> {
             }
         }
         drop(summary);
-        shared.journal.write(verified.iter().map(|w| &w.row))?;
-        // The copy took the original's flags over just before it went.
+        self.finish_removal(&verified, &marked)
+    }
+
+    /// The first steps of either removal: report the batch verified,
+    /// SELECT its folder again and check its UIDVALIDITY, and note the
+    /// originals whose copies are gone (they stay). `None`: nothing to do.
+    async fn start_removal(
+        &self,
+        session: &mut ImapSession,
+        verified: &[Work<'_>],
+    ) -> anyhow::Result<Option<(Vec<u32>, HashMap<u32, &'static str>)>> {
+        let name = self.folder.name.as_str();
+        let originals: Vec<u32> = verified.iter().map(Work::uid).collect();
+        if originals.is_empty() {
+            return Ok(None);
+        }
+        self.shared.emit(SealProgress::BatchVerified {
+            folder: name.to_owned(),
+            uids: originals.clone(),
+        });
+        let status = session
+            .select(name)
+            .await
+            .map_err(|e| FolderChanged(format!("the folder can no longer be opened ({e})")))?;
+        check_validity(self.folder, status.uid_validity)?;
+        // Originals that stay, and why.
+        let mut kept: HashMap<u32, &'static str> = HashMap::new();
+        let all: Vec<&Work<'_>> = verified.iter().collect();
+        for uid in copies_gone(session, name, &all).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        Ok(Some((originals, kept)))
+    }
+
+    /// The last steps of either removal: journal every outcome, index the
+    /// originals removed with `flags` (what each had just before it went,
+    /// which its copy took over), and report them sealed.
+    fn finish_removal(
+        &self,
+        verified: &[Work<'_>],
+        flags: &BTreeMap<u32, Vec<String>>,
+    ) -> anyhow::Result<()> {
+        self.shared.journal.write(verified.iter().map(|w| &w.row))?;
         self.index(
             verified
                 .iter()
                 .filter(|w| w.row.state == JournalState::Deleted)
-                .map(|w| (w, kept_flags(marked.get(&w.uid()).unwrap_or(&w.copy_flags)))),
+                .map(|w| (w, kept_flags(flags.get(&w.uid()).unwrap_or(&w.copy_flags)))),
         );
-        emit_sealed(shared, name, &verified, JournalState::Deleted);
+        emit_sealed(self.shared, self.name(), verified, JournalState::Deleted);
         Ok(())
     }
 }
 
 impl BatchRun<'_, '_> {
+    /// Without UIDPLUS, with MOVE: removes the originals of verified copies
+    /// by way of Coffer's own folder ([`super::purge`]). Re-check
+    /// UIDVALIDITY, check the copies are still there, carry over flags
+    /// another client changed meanwhile, check the copies again, then, one
+    /// worker at a time, `UID MOVE` exactly those originals to the purge
+    /// folder and purge it. Journals each outcome; an original moved but
+    /// not removed keeps its `verified` row, which the next purge finishes.
+    async fn remove_by_move(
+        &mut self,
+        session: &mut ImapSession,
+        purge_state: &PurgeState,
+        mut verified: Vec<Work<'_>>,
+    ) -> anyhow::Result<()> {
+        let shared = self.shared;
+        let name = self.folder.name.as_str();
+        let Some((originals, mut kept)) = self.start_removal(session, &verified).await? else {
+            return Ok(());
+        };
+        let flags = session
+            .uid_flags_many(&originals)
+            .await
+            .with_context(|| format!("reading sealed originals' flags in {name:?}"))?;
+        for uid in carry_flag_changes(session, name, &verified, &flags).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        let still: Vec<&Work<'_>> = verified
+            .iter()
+            .filter(|w| flags.contains_key(&w.uid()) && !kept.contains_key(&w.uid()))
+            .collect();
+        for uid in copies_gone(session, name, &still).await? {
+            kept.insert(uid, COPY_GONE);
+        }
+        // A resumed original carries a \Deleted an earlier run set.
+        let unmark: Vec<u32> = verified
+            .iter()
+            .filter(|w| kept.contains_key(&w.uid()) && w.item.resume)
+            .map(Work::uid)
+            .collect();
+        unmark_deleted(session, name, &unmark).await?;
+        let to_move: Vec<u32> = originals
+            .iter()
+            .copied()
+            .filter(|u| flags.contains_key(u) && !kept.contains_key(u))
+            .collect();
+        let _turn = purge_state.lock.lock().await;
+        let not_moved: HashSet<u32> = session
+            .uid_move_many(&to_move, super::purge::FOLDER)
+            .await
+            .with_context(|| {
+                format!(
+                    "moving sealed originals from {name:?} to {:?}",
+                    super::purge::FOLDER
+                )
+            })?
+            .into_iter()
+            .collect();
+        let mut removable = super::purge::Removable::new();
+        for w in verified.iter().filter(|w| to_move.contains(&w.uid())) {
+            if !not_moved.contains(&w.uid()) {
+                *removable.entry(w.sha256).or_default() += 1;
+            }
+        }
+        let purged = super::purge::purge(session, &shared.journal, removable).await;
+        drop(_turn);
+        // A failed purge is reported on each original it leaves, and then
+        // returned, so that the worker starts over on a fresh session.
+        let (mut removed, purge_error) = match purged {
+            Ok(p) => (p.removed, None),
+            Err(error) => (super::purge::Removable::new(), Some(error)),
+        };
+        let why = purge_error
+            .as_ref()
+            .map(|e| format!(" ({e:#})"))
+            .unwrap_or_default();
+        let mut summary = shared.summary.borrow_mut();
+        for w in &mut verified {
+            let uid = w.uid();
+            self.settled.insert(uid);
+            if let Some(reason) = kept.get(&uid) {
+                summary.fail(name, Some(uid), *reason);
+            } else if !flags.contains_key(&uid) {
+                set(
+                    &mut w.row,
+                    JournalState::Abandoned,
+                    "removed or moved by another client after it was sealed",
+                );
+                summary.folder(name).vanished += 1;
+            } else if not_moved.contains(&uid) {
+                summary.fail(
+                    name,
+                    Some(uid),
+                    "still there after UID MOVE (its verified sealed copy is beside it)",
+                );
+            } else if super::purge::take(&mut removed, &w.sha256) {
+                set(&mut w.row, JournalState::Deleted, "");
+                summary.folder(name).sealed += 1;
+                summary.bytes_sealed += w.size();
+            } else {
+                purge_state.unfinished.set(true);
+                summary.fail(
+                    name,
+                    Some(uid),
+                    format!(
+                        "moved to {:?} but not removed there yet{why}; its verified sealed copy \
+                         is in place, and the purge is tried again at the end of the run and at \
+                         the start of the next",
+                        super::purge::FOLDER
+                    ),
+                );
+            }
+        }
+        drop(summary);
+        self.finish_removal(&verified, &flags)?;
+        purge_error.map_or(Ok(()), Err)
+    }
+
     /// Indexes the originals of verified copies, from the bytes in hand, in
     /// one transaction; each with the flags its copy has now.
     fn index<'w>(&self, done: impl Iterator<Item = (&'w Work<'w>, Vec<String>)>) {

@@ -52,9 +52,9 @@ impl ImapSession {
     /// UIDPLUS servers send), else `None`: the caller then finds the copy
     /// with [`ImapSession::uid_search_header`]. A server may send APPENDUID
     /// without advertising UIDPLUS (Dovecot does when `imap_capability`
-    /// hides it); it is returned all the same, since the copy is verified by
-    /// fetching it back. Whether originals may be removed is a separate
-    /// question: see [`ImapSession::has_uidplus`].
+    /// hides it); it is ignored then, so that a server which does not
+    /// promise UIDPLUS is never relied on for it. Whether originals may be
+    /// removed is a separate question: see [`ImapSession::has_uidplus`].
     ///
     /// Flags must be `\Seen`, `\Answered`, `\Flagged`, `\Draft`, `\Deleted`
     /// or keyword atoms; anything else (`\Recent`, spaces, brackets, …) is
@@ -183,6 +183,10 @@ impl ImapSession {
         let Some((uid_validity, members)) = done.append_uid else {
             return Ok(vec![None; messages.len()]);
         };
+        if !self.has_cached_capability("UIDPLUS").await? {
+            tracing::debug!("ignoring an APPENDUID from a server that does not advertise UIDPLUS");
+            return Ok(vec![None; messages.len()]);
+        }
         // The messages are stored; an APPENDUID that does not name one new
         // UID per message is ignored, and the caller finds the copies itself.
         let Some(uids) = expand(&members, messages.len()) else {

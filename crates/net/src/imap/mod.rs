@@ -15,11 +15,13 @@ mod expunge_many;
 mod fetch;
 mod fetch_items;
 mod fetch_one;
+mod flags;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod heads;
 mod idle;
 mod list;
+mod move_many;
 mod move_one;
 mod present;
 mod ranges;

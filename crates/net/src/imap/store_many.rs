@@ -1,8 +1,7 @@
 //! UID STORE +FLAGS (\Deleted) on several originals in one command, which the server confirmed, and their flags now.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::fetch_items::FetchItems;
 use super::uid_set::uid_set;
 use super::{ImapSession, timed};
 use crate::NetError;
@@ -32,30 +31,12 @@ impl ImapSession {
         .await?;
         // Read the flags back: the confirmation, whether or not the flag was
         // already there.
-        let mut deleted = BTreeMap::new();
-        let mut without = BTreeSet::new();
-        timed(self.limits, "checking messages' flags", async {
-            self.command(
-                "UID FETCH",
-                &format!("UID FETCH {set} (UID FLAGS)"),
-                |response| {
-                    if let Some(items) = FetchItems::read(response, false).transpose()?
-                        && let (Some(uid), Some(flags)) = (items.uid, items.flags)
-                        && uids.contains(&uid)
-                    {
-                        if flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted")) {
-                            deleted.insert(uid, flags);
-                        } else {
-                            without.insert(uid);
-                        }
-                    }
-                    Ok(())
-                },
-            )
-            .await
-        })
-        .await?;
-        if let Some(uid) = without.iter().find(|u| !deleted.contains_key(u)) {
+        let (deleted, without): (BTreeMap<u32, Vec<String>>, BTreeMap<u32, Vec<String>>) = self
+            .uid_flags_many(uids)
+            .await?
+            .into_iter()
+            .partition(|(_, flags)| flags.iter().any(|f| f.eq_ignore_ascii_case("\\Deleted")));
+        if let Some(uid) = without.keys().next() {
             return Err(NetError::Refused {
                 command: "UID STORE",
                 reason: format!(
