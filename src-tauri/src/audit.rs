@@ -87,6 +87,7 @@ pub async fn run_audit(
         imap,
         user: request.user,
         password: request.password.into(),
+        oauth: false,
         folders: request.folders,
         keys: None,
         sample: None,

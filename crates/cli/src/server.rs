@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::net::{ImapConfig, Security};
+use coffer_engine::oauth::{OAuthRequest, Provider, SignedIn};
 use coffer_engine::{Code, WithCode as _, refusal};
 use secrecy::SecretString;
 
@@ -18,9 +19,38 @@ pub struct ServerArgs {
     /// The login name.
     #[arg(long)]
     pub user: String,
-    /// A file whose first line is the account's password.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: PathBuf,
+    /// A file whose first line is the account's password (not with --oauth).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "oauth",
+        conflicts_with = "oauth"
+    )]
+    pub password_file: Option<PathBuf>,
+    /// Sign in with OAuth2 in the system browser instead of a password:
+    /// `microsoft` (Microsoft 365, Outlook.com), `google`, or `custom`
+    /// (with --oauth-auth-url and --oauth-token-url).
+    #[arg(long, value_name = "PROVIDER", value_parser = ["microsoft", "google", "custom"])]
+    pub oauth: Option<String>,
+    /// The OAuth client ID (else the vault's setting, else the build's).
+    #[arg(long, value_name = "ID", requires = "oauth")]
+    pub oauth_client_id: Option<String>,
+    /// The OAuth client secret, for providers that issue one to desktop
+    /// apps (Google); it is not a secret in a desktop app.
+    #[arg(long, value_name = "SECRET", requires = "oauth")]
+    pub oauth_client_secret: Option<String>,
+    /// Microsoft: the tenant (`common`, `organizations`, `consumers` or an ID).
+    #[arg(long, value_name = "TENANT", requires = "oauth")]
+    pub oauth_tenant: Option<String>,
+    /// Custom: the authorization endpoint.
+    #[arg(long, value_name = "URL", requires = "oauth")]
+    pub oauth_auth_url: Option<String>,
+    /// Custom: the token endpoint.
+    #[arg(long, value_name = "URL", requires = "oauth")]
+    pub oauth_token_url: Option<String>,
+    /// Custom: a scope to ask for (repeatable).
+    #[arg(long = "oauth-scope", value_name = "SCOPE", requires = "oauth")]
+    pub oauth_scopes: Vec<String>,
     /// Also trust this CA certificate (PEM), for servers with a private CA.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
@@ -55,7 +85,69 @@ impl ServerArgs {
 
     /// The password, from the first line of --password-file.
     pub fn password(&self) -> anyhow::Result<SecretString> {
-        crate::passphrase::first_line(&self.password_file, "password")
+        let file = self.password_file.as_deref().ok_or_else(|| {
+            refusal(
+                Code::BadRequest,
+                "--password-file is needed without --oauth",
+            )
+        })?;
+        crate::passphrase::first_line(file, "password")
+    }
+
+    /// What `--oauth …` asks for, if it was given.
+    pub fn oauth_request(&self) -> Option<OAuthRequest> {
+        let provider = Provider::parse(self.oauth.as_deref()?)?;
+        Some(OAuthRequest {
+            provider: Some(provider),
+            client_id: self.oauth_client_id.clone(),
+            client_secret: self.oauth_client_secret.clone(),
+            tenant: self.oauth_tenant.clone(),
+            auth_url: self.oauth_auth_url.clone(),
+            token_url: self.oauth_token_url.clone(),
+            scopes: self.oauth_scopes.clone(),
+        })
+    }
+}
+
+/// Signs in through the system browser: prints the URL (and opens it with
+/// `$COFFER_OPENER`, else `xdg-open` on a desktop), then waits for the
+/// redirect. `setting` reads the vault's settings, where there is a vault.
+pub fn sign_in(
+    request: &OAuthRequest,
+    setting: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<SignedIn> {
+    let runtime = crate::commands::runtime()?;
+    let provider = request.provider.map_or("the provider", Provider::display);
+    runtime.block_on(coffer_engine::oauth::sign_in(request, setting, |url| {
+        warn!("coffer: sign in with {provider} in your browser:\n\n  {url}\n");
+        warn!(
+            "coffer: waiting for the browser (up to {} minutes)…",
+            coffer_engine::oauth::SIGN_IN_TIMEOUT.as_secs() / 60
+        );
+        open_in_browser(url);
+    }))
+}
+
+/// Opens `url` with `$COFFER_OPENER`, else `xdg-open` where there is a
+/// desktop; a failure only means the user opens the printed URL.
+fn open_in_browser(url: &str) {
+    let opener = match std::env::var_os("COFFER_OPENER") {
+        Some(o) => o,
+        None if std::env::var_os("DISPLAY").is_some()
+            || std::env::var_os("WAYLAND_DISPLAY").is_some() =>
+        {
+            "xdg-open".into()
+        }
+        None => return,
+    };
+    let spawned = std::process::Command::new(&opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        warn!("coffer: could not start {opener:?} ({e}); open the URL above yourself");
     }
 }
 

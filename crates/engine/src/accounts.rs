@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use coffer_net::{ImapConfig, ImapSession, Security};
+use coffer_net::{ImapConfig, ImapSession, Login, NetError, Security};
 use coffer_store::{AccountError, AccountRecord, AccountSecurity};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -94,13 +94,13 @@ pub async fn test_new_account(account: &NewAccount) -> anyhow::Result<AccountTes
         name: account.name.clone(),
         imap,
         user: account.username.clone(),
-        password: account.password.clone(),
+        credential: Credential::Password(account.password.clone()),
         smtp: None,
     })
     .await
 }
 
-async fn test_connection(conn: &Connection) -> anyhow::Result<AccountTest> {
+async fn test_connection(conn: &Connection<'_>) -> anyhow::Result<AccountTest> {
     let mut session = conn.connect().await?;
     let capabilities = session
         .capabilities()
@@ -206,31 +206,78 @@ pub const PRESETS: &[Preset] = &[
 ];
 
 /// Everything needed to open sessions for one account.
-pub(crate) struct Connection {
+pub(crate) struct Connection<'v> {
     pub(crate) name: String,
     pub(crate) imap: ImapConfig,
     pub(crate) user: String,
-    pub(crate) password: SecretString,
+    pub(crate) credential: Credential<'v>,
     /// Where the account submits mail, if it sends.
     pub(crate) smtp: Option<coffer_net::smtp::SmtpConfig>,
 }
 
-impl Connection {
+/// How an account logs in.
+pub(crate) enum Credential<'v> {
+    /// A password, kept in the encrypted database.
+    Password(SecretString),
+    /// An OAuth2 grant: access tokens refreshed as needed.
+    OAuth(crate::oauth::OAuthLogin<'v>),
+}
+
+impl Connection<'_> {
     /// What this account's seal ids are keyed to: its login `user@host`.
     pub(crate) fn scope(&self) -> coffer_core::seal::AccountScope {
         coffer_core::seal::AccountScope::new(&self.user, &self.imap.host)
     }
 
-    /// Logs in once.
+    /// Logs in once (an OAuth account: with a current access token, and,
+    /// if the server refuses it, once more with a freshly refreshed one).
     pub(crate) async fn connect(&self) -> anyhow::Result<ImapSession> {
-        ImapSession::connect(&self.imap, &self.user, &self.password)
-            .await
-            .with_context(|| {
-                format!(
-                    "connecting to {}:{} for account {:?}",
-                    self.imap.host, self.imap.port, self.name
-                )
-            })
+        let imap = |login| ImapSession::connect_with(&self.imap, &self.user, login);
+        let session: anyhow::Result<ImapSession> = match &self.credential {
+            Credential::Password(p) => Ok(imap(Login::Password(p)).await?),
+            Credential::OAuth(o) => {
+                let token = o.access_token(false).await?;
+                match imap(Login::Bearer(&token)).await {
+                    Err(NetError::AuthFailed { .. }) => {
+                        let token = o.access_token(true).await?;
+                        Ok(imap(Login::Bearer(&token)).await?)
+                    }
+                    other => Ok(other?),
+                }
+            }
+        };
+        session.with_context(|| {
+            format!(
+                "connecting to {}:{} for account {:?}",
+                self.imap.host, self.imap.port, self.name
+            )
+        })
+    }
+
+    /// Connects to the account's SMTP server and logs in, as [`Connection::connect`].
+    pub(crate) async fn connect_smtp(
+        &self,
+        smtp: &coffer_net::smtp::SmtpConfig,
+    ) -> Result<coffer_net::smtp::SmtpSession, anyhow::Error> {
+        use coffer_net::smtp::SmtpSession;
+        match &self.credential {
+            Credential::Password(p) => {
+                Ok(SmtpSession::connect_with(smtp, &self.user, Login::Password(p)).await?)
+            }
+            Credential::OAuth(o) => {
+                let token = o.access_token(false).await?;
+                match SmtpSession::connect_with(smtp, &self.user, Login::Bearer(&token)).await {
+                    Err(NetError::AuthFailed { .. }) => {
+                        let token = o.access_token(true).await?;
+                        Ok(
+                            SmtpSession::connect_with(smtp, &self.user, Login::Bearer(&token))
+                                .await?,
+                        )
+                    }
+                    other => Ok(other?),
+                }
+            }
+        }
     }
 }
 
@@ -339,7 +386,7 @@ impl Vault {
     }
 
     /// The settings of account `name`, or of the only account when `None`.
-    pub(crate) fn connection(&self, name: Option<&str>) -> anyhow::Result<Connection> {
+    pub(crate) fn connection(&self, name: Option<&str>) -> anyhow::Result<Connection<'_>> {
         let record = match name {
             Some(name) => self
                 .store()
@@ -370,11 +417,21 @@ impl Vault {
             c.ca_pem.clone_from(&imap.ca_pem);
             c
         });
+        let credential = match self
+            .store()
+            .oauth_grant(&record.name)
+            .context("reading the account's OAuth sign-in")?
+        {
+            Some(grant) => {
+                Credential::OAuth(crate::oauth::OAuthLogin::new(grant, Some(self.store())))
+            }
+            None => Credential::Password(record.password),
+        };
         Ok(Connection {
             name: record.name,
             imap,
             user: record.username,
-            password: record.password,
+            credential,
             smtp,
         })
     }

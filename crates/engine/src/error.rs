@@ -54,6 +54,11 @@ pub enum Code {
     Incomplete,
     /// The server refused the login.
     LoginRefused,
+    /// An OAuth sign-in is no longer accepted (revoked or expired): only
+    /// signing in again helps.
+    SignInAgain,
+    /// No OAuth client ID is configured for the provider.
+    OAuthClientMissing,
     /// The server's certificate is not trusted (or the CA file is unusable).
     CertificateUntrusted,
     /// The server lacks a capability the operation needs (STARTTLS, UIDPLUS…).
@@ -74,7 +79,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 27] = [
         Code::WrongPassphrase,
         Code::PassphraseRejected,
         Code::VaultMissing,
@@ -92,6 +97,8 @@ impl Code {
         Code::NotClean,
         Code::Incomplete,
         Code::LoginRefused,
+        Code::SignInAgain,
+        Code::OAuthClientMissing,
         Code::CertificateUntrusted,
         Code::CapabilityMissing,
         Code::FolderChanged,
@@ -122,6 +129,8 @@ impl Code {
             Code::NotClean => "not_clean",
             Code::Incomplete => "incomplete",
             Code::LoginRefused => "login_refused",
+            Code::SignInAgain => "sign_in_again",
+            Code::OAuthClientMissing => "oauth_client_missing",
             Code::CertificateUntrusted => "certificate_untrusted",
             Code::CapabilityMissing => "capability_missing",
             Code::FolderChanged => "folder_changed",
@@ -154,6 +163,8 @@ impl Code {
             | Code::NotSupported
             | Code::NotClean
             | Code::Incomplete
+            | Code::SignInAgain
+            | Code::OAuthClientMissing
             | Code::FolderChanged => 1,
             Code::VaultDamaged
             | Code::LoginRefused

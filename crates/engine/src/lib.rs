@@ -19,6 +19,7 @@ mod folders;
 mod index;
 mod kdf;
 mod lock;
+pub mod oauth;
 mod paths;
 pub mod read;
 mod rfc3339;

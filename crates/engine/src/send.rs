@@ -14,7 +14,7 @@
 use anyhow::Context as _;
 use coffer_core::compose::{self, AttachmentFile, Draft, Person};
 use coffer_core::seal::{InternalDate, SealInput};
-use coffer_net::smtp::{Answer, SmtpSession};
+use coffer_net::smtp::Answer;
 use coffer_net::{NetError, SpecialUse};
 use coffer_store::{CopyPlace, Outgoing};
 pub use coffer_store::{OutboxState, Recipient, RecipientState};
@@ -196,7 +196,7 @@ impl Vault {
         }
     }
 
-    async fn draft(&self, conn: &Connection, m: NewMessage) -> anyhow::Result<Draft> {
+    async fn draft(&self, conn: &Connection<'_>, m: NewMessage) -> anyhow::Result<Draft> {
         let from = Person::parse(&if conn.user.contains('@') {
             conn.user.clone()
         } else {
@@ -278,7 +278,7 @@ impl Vault {
 
     /// One try: submit to the recipients still pending, record each answer,
     /// store the sealed copy once someone took the message.
-    async fn try_send(&self, conn: &Connection, mut o: Outgoing) -> SendReport {
+    async fn try_send(&self, conn: &Connection<'_>, mut o: Outgoing) -> SendReport {
         let mut error = None;
         if o.state == OutboxState::Queued {
             o.attempts += 1;
@@ -360,16 +360,14 @@ impl Vault {
         r
     }
 
-    async fn submit(&self, conn: &Connection, o: &mut Outgoing) -> anyhow::Result<()> {
+    async fn submit(&self, conn: &Connection<'_>, o: &mut Outgoing) -> anyhow::Result<()> {
         let smtp = conn
             .smtp
             .as_ref()
             .context("the account has no SMTP server")?;
-        let mut session = SmtpSession::connect(smtp, &conn.user, &conn.password)
-            .await
-            .with_context(|| {
-                format!("connecting to the SMTP server {}:{}", smtp.host, smtp.port)
-            })?;
+        let mut session = conn.connect_smtp(smtp).await.with_context(|| {
+            format!("connecting to the SMTP server {}:{}", smtp.host, smtp.port)
+        })?;
         let pending: Vec<String> = o
             .recipients
             .iter()
@@ -428,7 +426,7 @@ impl Vault {
     /// at again, one known to file them is waited for longer.
     async fn provider_filed(
         &self,
-        conn: &Connection,
+        conn: &Connection<'_>,
         message_id: &str,
     ) -> anyhow::Result<Option<String>> {
         let key = format!("account.{}.provider_files_sent", conn.name);
@@ -478,7 +476,7 @@ impl Vault {
 
     /// Seals the sender's copy (Bcc kept) into the special-use Sent folder
     /// and indexes it; returns the folder's name.
-    async fn store_sent_copy(&self, conn: &Connection, o: &Outgoing) -> anyhow::Result<String> {
+    async fn store_sent_copy(&self, conn: &Connection<'_>, o: &Outgoing) -> anyhow::Result<String> {
         let flags = vec!["\\Seen".to_owned()];
         let (folder, _) = self
             .store_sealed(
@@ -498,7 +496,7 @@ impl Vault {
     /// gave the copy's UID).
     async fn store_sealed(
         &self,
-        conn: &Connection,
+        conn: &Connection<'_>,
         role: SpecialUse,
         role_name: &str,
         flags: &[String],

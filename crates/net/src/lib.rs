@@ -9,6 +9,7 @@ mod config;
 mod error;
 pub mod imap;
 pub mod mutf7;
+pub mod oauth;
 pub mod smtp;
 mod stream;
 mod tls;
@@ -18,7 +19,7 @@ pub use config::{ImapConfig, Limits, Security};
 pub use error::NetError;
 #[cfg(feature = "fuzzing")]
 pub use imap::fuzzing;
-pub use imap::{AppendUid, IdleOutcome, ToAppend, UidInfo};
+pub use imap::{AppendUid, IdleOutcome, Login, ToAppend, UidInfo};
 pub use imap::{
     FetchedMessage, Folder, FolderStatus, ImapSession, MessageHead, MessageRanges, SpecialUse,
 };

@@ -158,6 +158,16 @@ impl SmtpSession {
         user: &str,
         password: &SecretString,
     ) -> Result<Self, NetError> {
+        Self::connect_with(config, user, crate::Login::Password(password)).await
+    }
+
+    /// [`SmtpSession::connect`] with a password (PLAIN or LOGIN) or an
+    /// OAuth2 access token (XOAUTH2: lettre has no OAUTHBEARER).
+    pub async fn connect_with(
+        config: &SmtpConfig,
+        user: &str,
+        login: crate::Login<'_>,
+    ) -> Result<Self, NetError> {
         validate::validate_argument("host name", &config.host)?;
         validate::validate_argument("user name", user)?;
         let seconds = config.timeout.as_secs();
@@ -212,11 +222,12 @@ impl SmtpSession {
                 .flatten()
                 .filter(|n| *n > 0)
         });
-        let credentials = Credentials::new(user.to_owned(), password.expose_secret().to_owned());
-        match conn
-            .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
-            .await
-        {
+        let (secret, mechanisms, bearer) = match login {
+            crate::Login::Password(p) => (p, &[Mechanism::Plain, Mechanism::Login][..], false),
+            crate::Login::Bearer(t) => (t, &[Mechanism::Xoauth2][..], true),
+        };
+        let credentials = Credentials::new(user.to_owned(), secret.expose_secret().to_owned());
+        match conn.auth(mechanisms, &credentials).await {
             Ok(_) => {}
             Err(e) if e.is_permanent() || e.is_transient() => {
                 conn.abort().await;
@@ -224,6 +235,21 @@ impl SmtpSession {
                     user: user.to_owned(),
                     reason: e.to_string(),
                 });
+            }
+            // A refused token comes back as a challenge, which lettre's
+            // XOAUTH2 does not expect: a refusal all the same.
+            Err(e) if bearer && e.is_client() && e.to_string().contains("challenge") => {
+                conn.abort().await;
+                return Err(NetError::AuthFailed {
+                    user: user.to_owned(),
+                    reason: "the server refused the access token".to_owned(),
+                });
+            }
+            Err(e) if bearer && e.is_client() => {
+                conn.abort().await;
+                return Err(NetError::MissingCapability(
+                    "SMTP AUTH XOAUTH2 over this connection",
+                ));
             }
             Err(e) if e.is_client() => {
                 conn.abort().await;

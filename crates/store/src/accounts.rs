@@ -177,6 +177,8 @@ impl Store {
         // under this name is listed in full.
         self.conn()
             .execute("DELETE FROM folder_sync WHERE account = ?1", [name])?;
+        self.conn()
+            .execute("DELETE FROM oauth_grants WHERE account = ?1", [name])?;
         Ok(self
             .conn()
             .execute("DELETE FROM accounts WHERE name = ?1", [name])?

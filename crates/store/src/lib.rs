@@ -25,6 +25,7 @@ mod journal;
 mod layout;
 mod meta;
 pub mod migrations;
+mod oauth;
 mod outbox;
 mod store;
 
@@ -38,5 +39,6 @@ pub use journal::{JournalRow, JournalState};
 pub use layout::VaultLayout;
 pub use meta::VaultMeta;
 pub use migrations::MigrationError;
+pub use oauth::OAuthGrant;
 pub use outbox::{OutboxState, Outgoing, Recipient, RecipientState};
 pub use store::{Store, StoreError};

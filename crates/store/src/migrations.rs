@@ -240,6 +240,26 @@ CREATE TABLE outbox (
 ) STRICT;
 ";
 
+/// Migration 9: OAuth2 sign-in. An account that signs in with OAuth keeps
+/// its grant here (its password column stays empty): where the provider's
+/// endpoints are, the client Coffer is to it, the refresh token, and the
+/// current access token with when it expires.
+const M9_OAUTH_GRANTS: &str = "
+CREATE TABLE oauth_grants (
+    account       TEXT PRIMARY KEY NOT NULL,
+    provider      TEXT NOT NULL,
+    client_id     TEXT NOT NULL,
+    client_secret TEXT NOT NULL DEFAULT '',
+    auth_url      TEXT NOT NULL,
+    token_url     TEXT NOT NULL,
+    scopes        TEXT NOT NULL DEFAULT '',
+    refresh_token TEXT NOT NULL,
+    access_token  TEXT NOT NULL DEFAULT '',
+    expires_at    INTEGER NOT NULL DEFAULT 0,
+    lifetime      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+";
+
 /// Every migration, in order.
 pub const MIGRATIONS: &[&str] = &[
     M1_VAULT_META_AND_SETTINGS,
@@ -250,6 +270,7 @@ pub const MIGRATIONS: &[&str] = &[
     M6_FOLDER_SYNC_AND_SEARCH_ORDER,
     M7_FOLDER_LIST_ORDER,
     M8_OUTBOX,
+    M9_OAUTH_GRANTS,
 ];
 
 /// The schema version this build creates and understands.

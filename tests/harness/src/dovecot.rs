@@ -78,6 +78,16 @@ impl Dovecot {
             }
             false => String::new(),
         };
+        let (oauth, password_mechanisms) = match &b.oauth_key {
+            Some(key) => (
+                format!(
+                    "auth_failure_delay = 0\n{}",
+                    crate::oauth::dovecot_config(dir, key)?
+                ),
+                "  mechanisms = plain login\n",
+            ),
+            None => (String::new(), ""),
+        };
         let base_dir = dir.join("dovecot-run");
         let mail = dir.join("mail");
         let log_dir = dir.join("log");
@@ -129,7 +139,8 @@ mail_max_userip_connections = 100
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {d}/users
-}}
+{password_mechanisms}}}
+{oauth}
 userdb {{
   driver = static
   args = uid=nobody gid=nogroup home={d}/mail/%u

@@ -13,6 +13,7 @@ mod certs;
 pub mod corpus;
 pub mod demo;
 mod dovecot;
+pub mod oauth;
 mod ports;
 mod postfix;
 mod process;
@@ -49,6 +50,7 @@ pub struct Builder {
     postfix_extra: String,
     hidden_capabilities: Vec<String>,
     command_log: bool,
+    oauth_key: Option<Vec<u8>>,
 }
 
 /// What Dovecot 2.3 advertises after login with the harness's settings: the
@@ -102,6 +104,7 @@ impl Default for Builder {
             postfix_extra: String::new(),
             hidden_capabilities: Vec::new(),
             command_log: false,
+            oauth_key: None,
         }
     }
 }
@@ -123,6 +126,17 @@ impl Builder {
     /// Add a user.
     pub fn user(mut self, name: &str, password: &str) -> Self {
         self.users.push((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Have Dovecot also accept OAuth2 access tokens (SASL XOAUTH2 and
+    /// OAUTHBEARER, for IMAP and Postfix's submission), which it validates
+    /// locally: JWTs signed with a fresh key ([`MailServer::oauth_key`]),
+    /// as [`oauth::AuthServer`] issues them. Passwords keep working.
+    pub fn oauth(mut self) -> Self {
+        let mut key = vec![0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut key);
+        self.oauth_key = Some(key);
         self
     }
 
@@ -183,6 +197,7 @@ pub struct MailServer {
     dovecot: dovecot::Dovecot,
     postfix: Option<postfix::Postfix>,
     ca: TestCa,
+    oauth_key: Option<Vec<u8>>,
     // Dropped last: the servers stop before their files go.
     dir: tempfile::TempDir,
 }
@@ -225,6 +240,7 @@ impl MailServer {
             dovecot,
             postfix,
             ca,
+            oauth_key: b.oauth_key.clone(),
             dir,
         })
     }
@@ -463,6 +479,11 @@ impl MailServer {
             }
         }
         Ok(sessions)
+    }
+
+    /// The key Dovecot checks access tokens with (built with [`Builder::oauth`]).
+    pub fn oauth_key(&self) -> Option<&[u8]> {
+        self.oauth_key.as_deref()
     }
 
     /// Dovecot's log, for failure messages.

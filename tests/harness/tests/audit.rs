@@ -71,6 +71,7 @@ fn options<'a>(server: &MailServer, keys: Option<&'a VaultKeys>) -> AuditOptions
         imap,
         user: USER.to_owned(),
         password: SecretString::from(PASSWORD.to_owned()),
+        oauth: false,
         folders: Vec::new(),
         keys,
         sample: None,

@@ -45,6 +45,7 @@ async fn run(server: &MailServer, depth: Depth) -> anyhow::Result<AuditReport> {
         imap,
         user: USER.to_owned(),
         password: SecretString::from(PASSWORD.to_owned()),
+        oauth: false,
         folders: vec!["INBOX".to_owned()],
         keys: None,
         sample: None,

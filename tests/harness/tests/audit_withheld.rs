@@ -43,6 +43,7 @@ async fn run(proxy: &RewriteProxy, keys: Option<&VaultKeys>) -> anyhow::Result<A
         imap,
         user: USER.to_owned(),
         password: SecretString::from(PASSWORD.to_owned()),
+        oauth: false,
         folders: vec!["INBOX".to_owned()],
         keys,
         sample: None,

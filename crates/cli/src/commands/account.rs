@@ -26,6 +26,12 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in again to an account that uses OAuth (after the provider
+    /// revoked or expired its sign-in).
+    Signin {
+        /// The account.
+        name: String,
+    },
     /// Remove an account from the vault (nothing on the server changes).
     Remove {
         /// The account.
@@ -73,18 +79,43 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
             let (imap_host, imap_port) = parse_host_port(&args.server.imap)?;
             let smtp = args.smtp.as_deref().map(parse_host_port).transpose()?;
             let name = args.name.clone();
-            vault.add_account(NewAccount {
+            let oauth = args.server.oauth_request();
+            let password = match oauth {
+                Some(_) => secrecy::SecretString::from(String::new()),
+                None => args.server.password()?,
+            };
+            let account = NewAccount {
                 name: args.name,
                 imap_host,
                 imap_port,
-                password: args.server.password()?,
+                password,
                 security: args.server.security(),
                 username: args.server.user,
                 ca_file: args.server.ca_file,
                 smtp,
                 smtp_starttls: args.smtp_starttls,
-            })?;
-            say!("added account {name:?}");
+            };
+            match oauth {
+                Some(request) => {
+                    let signed = crate::server::sign_in(&request, |k| vault.oauth_setting(k))?;
+                    vault.add_oauth_account(account, &signed)?;
+                    say!(
+                        "added account {name:?}, signed in with {} (the refresh token is kept in \
+                         the encrypted vault)",
+                        signed.provider.display()
+                    );
+                }
+                None => {
+                    vault.add_account(account)?;
+                    say!("added account {name:?}");
+                }
+            }
+        }
+        AccountCommand::Signin { name } => {
+            let request = vault.oauth_request(&name)?;
+            let signed = crate::server::sign_in(&request, |k| vault.oauth_setting(k))?;
+            vault.replace_oauth_grant(&name, &signed)?;
+            say!("signed in again: account {name:?} works with the new sign-in");
         }
         AccountCommand::List { json } => {
             let accounts = vault.accounts()?;

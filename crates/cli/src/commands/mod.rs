@@ -90,7 +90,7 @@ fn vault_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
 
 /// A single-threaded async runtime: the jobs interleave their IMAP
 /// sessions on one thread (the I/O, not the CPU, is the cost).
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -24,8 +24,10 @@ pub struct AuditOptions<'a> {
     pub imap: ImapConfig,
     /// The account.
     pub user: String,
-    /// Its password.
+    /// Its password, or with `oauth` an OAuth2 access token.
     pub password: SecretString,
+    /// `password` is an OAuth2 access token (SASL OAUTHBEARER or XOAUTH2).
+    pub oauth: bool,
     /// Folders to scan; empty means every selectable folder.
     pub folders: Vec<String>,
     /// The vault's keys, to open seals and check their MAC (optional).
@@ -158,7 +160,11 @@ pub async fn audit(
 
 /// Logs in and notes who was audited (with the certificate's fingerprint).
 async fn connect(opts: &AuditOptions<'_>) -> anyhow::Result<(ImapSession, ServerIdentity)> {
-    let session = ImapSession::connect(&opts.imap, &opts.user, &opts.password)
+    let login = match opts.oauth {
+        true => coffer_net::Login::Bearer(&opts.password),
+        false => coffer_net::Login::Password(&opts.password),
+    };
+    let session = ImapSession::connect_with(&opts.imap, &opts.user, login)
         .await
         .with_context(|| format!("connecting to {}:{}", opts.imap.host, opts.imap.port))?;
     let server = ServerIdentity {

@@ -185,7 +185,7 @@ impl Vault {
     async fn compare_folder(
         &self,
         session: &mut ImapSession,
-        conn: &Connection,
+        conn: &Connection<'_>,
         folder: &str,
         gone: &mut Vec<Gone>,
         summary: &mut RebuildSummary,
@@ -269,7 +269,7 @@ impl Vault {
     async fn follow_moves(
         &self,
         session: &mut ImapSession,
-        conn: &Connection,
+        conn: &Connection<'_>,
         new: Vec<New>,
         gone: &mut Vec<Gone>,
         summary: &mut RebuildSummary,
@@ -324,7 +324,7 @@ impl Vault {
     async fn download(
         &self,
         session: &mut ImapSession,
-        conn: &Connection,
+        conn: &Connection<'_>,
         mut to_fetch: Vec<New>,
         summary: &mut RebuildSummary,
         progress: &mut impl FnMut(RebuildProgress),

@@ -182,7 +182,7 @@ impl Vault {
     /// every folder on one session, then let the workers take the batches.
     pub(crate) async fn seal_locked(
         &self,
-        conn: &Connection,
+        conn: &Connection<'_>,
         options: &SealOptions,
         mut progress: impl FnMut(SealProgress),
     ) -> anyhow::Result<SealSummary> {
@@ -278,7 +278,7 @@ impl Vault {
 
     /// A batch could not finish its purge: try once more on a fresh
     /// session, so that the folder holds no plaintext after the run.
-    async fn purge_again(&self, conn: &Connection, summary: &mut SealSummary) {
+    async fn purge_again(&self, conn: &Connection<'_>, summary: &mut SealSummary) {
         let journal = journal::Journal::new(self.store(), &conn.name);
         let result = async {
             let mut session = conn.connect().await?;

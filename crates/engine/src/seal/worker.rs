@@ -32,7 +32,7 @@ pub(super) struct Batch {
 pub(super) struct Shared<'a> {
     pub(super) keys: &'a VaultKeys,
     pub(super) journal: Journal<'a>,
-    pub(super) conn: &'a Connection,
+    pub(super) conn: &'a Connection<'a>,
     /// The account seal ids are keyed to.
     pub(super) scope: coffer_core::seal::AccountScope,
     pub(super) uidplus: bool,

@@ -17,7 +17,7 @@ pub(super) struct InboxIdle {
 impl InboxIdle {
     /// Logs in and opens INBOX. EXAMINE rather than SELECT: this session
     /// changes nothing, and a read-only open cannot clear `\Recent`.
-    pub(super) async fn open(conn: &Connection) -> anyhow::Result<Self> {
+    pub(super) async fn open(conn: &Connection<'_>) -> anyhow::Result<Self> {
         let mut session = conn.connect().await?;
         session
             .examine("INBOX")

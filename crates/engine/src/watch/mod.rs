@@ -145,7 +145,7 @@ impl Vault {
     /// One sealing pass, its per-message events and its summary.
     async fn watch_pass(
         &self,
-        conn: &Connection,
+        conn: &Connection<'_>,
         scope: PassScope,
         options: &SealOptions,
         on_event: &mut impl FnMut(WatchEvent),
@@ -199,7 +199,7 @@ impl Vault {
 
 /// Where the watch loop stands between steps.
 struct Loop<'c> {
-    conn: &'c Connection,
+    conn: &'c Connection<'c>,
     poll: Duration,
     idle_for: Duration,
     seal: SealOptions,
@@ -337,8 +337,14 @@ fn retrying_cannot_fix(error: &anyhow::Error, refusals: u32) -> Option<&'static 
                          in again and again can get the account locked; correct the password \
                          (`coffer account remove` and `account add`), check it with `coffer \
                          account test`, then start watch again";
-    if crate::code_of(error) == crate::Code::NotSupported {
-        return Some("watch stopped: this account cannot be sealed safely (see above)");
+    match crate::code_of(error) {
+        crate::Code::NotSupported => {
+            return Some("watch stopped: this account cannot be sealed safely (see above)");
+        }
+        crate::Code::SignInAgain | crate::Code::OAuthClientMissing => {
+            return Some("watch stopped: the account's sign-in must be renewed (see above)");
+        }
+        _ => {}
     }
     match login_refusal(error) {
         Some(Refusal::Permanent) => return Some(LOGIN),

@@ -12,35 +12,80 @@ use super::{ImapSession, error_map, timed};
 use crate::stream::ImapStream;
 use crate::{ImapConfig, Limits, NetError, Security, tls, validate};
 
+/// How a session logs in.
+#[derive(Clone, Copy)]
+pub enum Login<'a> {
+    /// LOGIN with a password.
+    Password(&'a SecretString),
+    /// SASL with an OAuth2 access token: OAUTHBEARER (RFC 7628) where the
+    /// server offers it in its greeting, else XOAUTH2.
+    Bearer(&'a SecretString),
+}
+
 impl ImapSession {
     /// Connects to the server under `config`'s security policy and logs in.
     ///
     /// Fails closed: a certificate that does not verify, a STARTTLS upgrade
     /// that does not happen, or plaintext to a non-loopback host each end the
     /// attempt before the password is sent.
-    #[tracing::instrument(skip(config, password), fields(host = %config.host, port = config.port, user))]
     pub async fn connect(
         config: &ImapConfig,
         user: &str,
         password: &SecretString,
     ) -> Result<Self, NetError> {
+        Self::connect_with(config, user, Login::Password(password)).await
+    }
+
+    /// [`ImapSession::connect`] with a password or an OAuth2 access token.
+    #[tracing::instrument(skip(config, login), fields(host = %config.host, port = config.port, user))]
+    pub async fn connect_with(
+        config: &ImapConfig,
+        user: &str,
+        login: Login<'_>,
+    ) -> Result<Self, NetError> {
         validate::validate_argument("user name", user)?;
-        validate::validate_argument("password", password.expose_secret())?;
-        let client = open(config).await?;
+        let secret = match login {
+            Login::Password(p) | Login::Bearer(p) => p,
+        };
+        validate::validate_argument("password", secret.expose_secret())?;
+        let (client, greeting_caps) = open(config).await?;
         let limits = config.limits;
+        let refused = |e: async_imap::error::Error, command: &'static str| match e {
+            async_imap::error::Error::No(reason) | async_imap::error::Error::Bad(reason) => {
+                NetError::AuthFailed {
+                    user: user.to_owned(),
+                    reason: clean_reason(&reason),
+                }
+            }
+            other => error_map::imap_error(command, limits, other),
+        };
         let session = timed(limits, "logging in", async {
-            // async-imap's login() quotes both strings itself.
-            client
-                .login(user, password.expose_secret())
-                .await
-                .map_err(|(e, _client)| match e {
-                    async_imap::error::Error::No(reason)
-                    | async_imap::error::Error::Bad(reason) => NetError::AuthFailed {
-                        user: user.to_owned(),
-                        reason: clean_reason(&reason),
-                    },
-                    other => error_map::imap_error("LOGIN", limits, other),
-                })
+            match login {
+                // async-imap's login() quotes both strings itself.
+                Login::Password(password) => client
+                    .login(user, password.expose_secret())
+                    .await
+                    .map_err(|(e, _client)| refused(e, "LOGIN")),
+                Login::Bearer(token) => {
+                    let bearer = greeting_caps.iter().any(|c| c == "AUTH=OAUTHBEARER");
+                    let (mechanism, response) = match bearer {
+                        true => (
+                            "OAUTHBEARER",
+                            crate::oauth::oauthbearer_response(
+                                user,
+                                &config.host,
+                                config.port,
+                                token,
+                            ),
+                        ),
+                        false => ("XOAUTH2", crate::oauth::xoauth2_response(user, token)),
+                    };
+                    client
+                        .authenticate(mechanism, SaslBearer(Some(response)))
+                        .await
+                        .map_err(|(e, _client)| refused(e, "AUTHENTICATE"))
+                }
+            }
         })
         .await?;
         tracing::debug!("logged in");
@@ -49,6 +94,21 @@ impl ImapSession {
             limits,
             capability_cache: None,
         })
+    }
+}
+
+/// Sends the bearer response once; to the error challenge a server sends
+/// after a refused token, an empty response, after which it answers NO.
+struct SaslBearer(Option<SecretString>);
+
+impl async_imap::Authenticator for SaslBearer {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        self.0
+            .take()
+            .map(|r| r.expose_secret().as_bytes().to_vec())
+            .unwrap_or_default()
     }
 }
 
@@ -62,7 +122,7 @@ fn clean_reason(raw: &str) -> String {
 
 /// Connects and returns a client that has read the greeting, over TLS unless
 /// the insecure loopback mode was asked for.
-async fn open(config: &ImapConfig) -> Result<Client<ImapStream>, NetError> {
+async fn open(config: &ImapConfig) -> Result<(Client<ImapStream>, Vec<String>), NetError> {
     validate::validate_argument("host name", &config.host)?;
     let limits = config.limits;
     let addrs = resolve(config).await?;
@@ -87,8 +147,8 @@ async fn open(config: &ImapConfig) -> Result<Client<ImapStream>, NetError> {
         (Security::Tls, Some(tls_config)) => {
             let stream = handshake(config, tls_config, tcp).await?;
             let mut client = Client::new(ImapStream::tls(stream, budget));
-            read_greeting(&mut client, limits).await?;
-            Ok(client)
+            let caps = read_greeting(&mut client, limits).await?;
+            Ok((client, caps))
         }
         (Security::StartTls, Some(tls_config)) => {
             let mut client = Client::new(ImapStream::plain(tcp, budget));
@@ -114,14 +174,15 @@ async fn open(config: &ImapConfig) -> Result<Client<ImapStream>, NetError> {
                 NetError::StartTlsFailed("transport was already encrypted".into())
             })?;
             let stream = handshake(config, tls_config, tcp).await?;
-            // After STARTTLS there is no second greeting (RFC 3501 §6.2.1).
-            Ok(Client::new(ImapStream::tls(stream, budget)))
+            // After STARTTLS there is no second greeting (RFC 3501 §6.2.1),
+            // and what was announced before it is not trusted.
+            Ok((Client::new(ImapStream::tls(stream, budget)), Vec::new()))
         }
         (Security::InsecureLoopback, _) => {
             tracing::warn!(host = %config.host, "connecting without TLS (loopback only)");
             let mut client = Client::new(ImapStream::plain(tcp, budget));
-            read_greeting(&mut client, limits).await?;
-            Ok(client)
+            let caps = read_greeting(&mut client, limits).await?;
+            Ok((client, caps))
         }
         (Security::Tls | Security::StartTls, None) => {
             Err(NetError::Tls("no TLS configuration".into()))

@@ -38,6 +38,7 @@ use crate::stream::ImapStream;
 use crate::{Limits, NetError};
 
 pub use append::{AppendUid, ToAppend};
+pub use connect::Login;
 pub use examine::FolderStatus;
 pub use fetch::FetchedMessage;
 pub use heads::MessageHead;
