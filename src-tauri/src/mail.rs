@@ -346,7 +346,7 @@ pub async fn open_link(engine: State<'_, Engine>, url: String) -> Result<(), Com
 
 /// Hands `target` to the desktop's opener (`xdg-open`), or to the program
 /// named by `COFFER_OPENER` (the end-to-end tests record what was opened).
-fn open_with_system(target: &std::ffi::OsStr) -> Result<(), CommandError> {
+pub(crate) fn open_with_system(target: &std::ffi::OsStr) -> Result<(), CommandError> {
     let opener = std::env::var_os("COFFER_OPENER").unwrap_or_else(|| "xdg-open".into());
     std::process::Command::new(&opener)
         .arg(target)

@@ -99,8 +99,23 @@ fn accounts_add_list_test_remove_and_the_password_stays_in_the_database() {
 
     let test = p.coffer(&["account", "test", "mail"]);
     assert_eq!(code(&test), 0, "{}", text(&test));
-    assert!(text(&test).contains("UIDPLUS: yes"), "{}", text(&test));
-    assert!(text(&test).contains("INBOX"));
+    let said = text(&test);
+    assert!(
+        said.contains(
+            "UIDPLUS              yes  deletion path: originals are removed with UID EXPUNGE"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("Gmail (X-GM-EXT-1)   no"), "{said}");
+    assert!(
+        said.contains("IDLE                 yes  watch hears of new mail"),
+        "{said}"
+    );
+    assert!(said.contains("MULTIAPPEND          yes"), "{said}");
+    assert!(said.contains("INBOX"));
+    let report = json(&p.coffer(&["account", "test", "mail", "--json"]));
+    assert_eq!(report["report"][1]["capability"], "UIDPLUS", "{report:#}");
+    assert_eq!(report["report"][1]["offered"], true);
 
     // The password is in no file of the vault directory (the database is
     // encrypted), nor in any output.
@@ -227,6 +242,13 @@ fn seal_without_uidplus_moves_originals_to_coffers_folder_and_removes_them_there
         )
         .unwrap();
 
+    let test = text(&p.coffer(&["account", "test", "mail"]));
+    assert!(
+        test.contains(
+            "UIDPLUS              no   deletion path: the server lacks UIDPLUS but has MOVE"
+        ),
+        "{test}"
+    );
     let run = p.coffer(&["seal", "--json"]);
     assert_eq!(code(&run), 0, "{}", text(&run));
     let summary = json(&run);

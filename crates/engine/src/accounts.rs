@@ -62,6 +62,9 @@ pub struct AccountInfo {
     pub smtp: Option<String>,
     /// Whether submission uses STARTTLS (else implicit TLS).
     pub smtp_starttls: bool,
+    /// The OAuth provider it signs in with (`microsoft`, `google`,
+    /// `custom`), or `None` for a password.
+    pub oauth: Option<String>,
     /// When it was added (Unix seconds).
     pub created_at: i64,
 }
@@ -77,6 +80,116 @@ pub struct AccountTest {
     pub uidplus: bool,
     /// Every folder, selectable or not.
     pub folders: Vec<String>,
+    /// How originals will be removed there.
+    pub deletion: crate::seal::Deletion,
+    /// What the server offers and what Coffer does with it, line by line.
+    pub report: Vec<CapabilityLine>,
+}
+
+/// One line of the capability report: what the server offers, and what
+/// Coffer will do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CapabilityLine {
+    /// What is asked of the server (`UIDPLUS`, `IDLE`, `Gmail`, …).
+    pub capability: String,
+    /// Whether the server offers it.
+    pub offered: bool,
+    /// What Coffer does, given the answer.
+    pub coffer_does: String,
+}
+
+/// The capability report for `caps` (upper-case names, as the server
+/// announced them after login). `refused`: expunging was turned off for
+/// the account after a server was caught expunging too much.
+pub fn capability_report(caps: &[String], refused: bool) -> Vec<CapabilityLine> {
+    let has = |name: &str| caps.iter().any(|c| c.eq_ignore_ascii_case(name));
+    let line = |capability: &str, offered: bool, coffer_does: String| CapabilityLine {
+        capability: capability.to_owned(),
+        offered,
+        coffer_does,
+    };
+    let gmail = has("X-GM-EXT-1");
+    let deletion = crate::seal::Deletion::choose(has("UIDPLUS"), has("MOVE"), refused);
+    let limit = caps
+        .iter()
+        .find_map(|c| c.strip_prefix("APPENDLIMIT=")?.parse::<u64>().ok());
+    let max = crate::seal::SealOptions::default().max_message_bytes;
+    vec![
+        line(
+            "Gmail (X-GM-EXT-1)",
+            gmail,
+            match gmail {
+                true => "sealing is REFUSED: on Gmail a folder is a label and the plaintext \
+                         would stay in All Mail (see docs/PROVIDERS.md); reading, sending and \
+                         the audit work"
+                    .to_owned(),
+                false => "folders are folders: sealing works as described below".to_owned(),
+            },
+        ),
+        line(
+            "UIDPLUS",
+            has("UIDPLUS"),
+            format!("deletion path: {}", deletion.describe()),
+        ),
+        line(
+            "MOVE",
+            has("MOVE"),
+            match (has("UIDPLUS"), has("MOVE")) {
+                (true, _) => {
+                    "not needed for deletion (UIDPLUS is there); used to move mail".to_owned()
+                }
+                (false, true) => format!(
+                    "used to remove originals by way of the folder {:?}",
+                    crate::seal::PURGE_FOLDER
+                ),
+                (false, false) => "absent too: originals are kept".to_owned(),
+            },
+        ),
+        line(
+            "MULTIAPPEND",
+            has("MULTIAPPEND"),
+            match has("MULTIAPPEND") {
+                true => "a batch's sealed copies go up in one command, all or none".to_owned(),
+                false => "sealed copies go up one APPEND at a time (slower)".to_owned(),
+            },
+        ),
+        line(
+            "IDLE",
+            has("IDLE"),
+            match has("IDLE") {
+                true => "watch hears of new mail in INBOX at once (IDLE); other folders are \
+                         polled"
+                    .to_owned(),
+                false => {
+                    "watch polls every folder, INBOX included (every 60 s by default)".to_owned()
+                }
+            },
+        ),
+        line(
+            "CONDSTORE",
+            has("CONDSTORE"),
+            match has("CONDSTORE") {
+                true => "sync asks only for what changed since last time".to_owned(),
+                false => "sync lists every folder in full each time".to_owned(),
+            },
+        ),
+        line(
+            "APPENDLIMIT",
+            limit.is_some(),
+            match limit {
+                Some(n) => format!(
+                    "the server takes messages up to {n} bytes; a sealed copy is up to ~1.55 × \
+                     its original, so originals over about {} bytes are left unsealed, with a \
+                     reason",
+                    (n * 100 / 155).min(max)
+                ),
+                None => format!(
+                    "the server states no size limit; originals over {max} bytes are left \
+                     unsealed, with a reason"
+                ),
+            },
+        ),
+    ]
 }
 
 /// Tests the settings of an account before it is added (nothing is
@@ -90,17 +203,20 @@ pub async fn test_new_account(account: &NewAccount) -> anyhow::Result<AccountTes
         coffer_net::check_ca_pem(path, &pem)?;
         imap.ca_pem = Some(pem);
     }
-    test_connection(&Connection {
-        name: account.name.clone(),
-        imap,
-        user: account.username.clone(),
-        credential: Credential::Password(account.password.clone()),
-        smtp: None,
-    })
+    test_connection(
+        &Connection {
+            name: account.name.clone(),
+            imap,
+            user: account.username.clone(),
+            credential: Credential::Password(account.password.clone()),
+            smtp: None,
+        },
+        false,
+    )
     .await
 }
 
-async fn test_connection(conn: &Connection<'_>) -> anyhow::Result<AccountTest> {
+async fn test_connection(conn: &Connection<'_>, refused: bool) -> anyhow::Result<AccountTest> {
     let mut session = conn.connect().await?;
     let capabilities = session
         .capabilities()
@@ -121,11 +237,15 @@ async fn test_connection(conn: &Connection<'_>) -> anyhow::Result<AccountTest> {
     if let Err(error) = session.logout().await {
         tracing::debug!(%error, "logout after account test failed");
     }
+    let report = capability_report(&capabilities, refused);
+    let has_move = capabilities.iter().any(|c| c.eq_ignore_ascii_case("MOVE"));
     Ok(AccountTest {
         tls,
+        deletion: crate::seal::Deletion::choose(uidplus, has_move, refused),
         capabilities,
         uidplus,
         folders,
+        report,
     })
 }
 
@@ -220,7 +340,7 @@ pub(crate) enum Credential<'v> {
     /// A password, kept in the encrypted database.
     Password(SecretString),
     /// An OAuth2 grant: access tokens refreshed as needed.
-    OAuth(crate::oauth::OAuthLogin<'v>),
+    OAuth(Box<crate::oauth::OAuthLogin<'v>>),
 }
 
 impl Connection<'_> {
@@ -308,6 +428,7 @@ fn info(r: AccountRecord) -> AccountInfo {
         username: r.username,
         ca_file: r.ca_file,
         created_at: r.created_at,
+        oauth: None,
     }
 }
 
@@ -358,13 +479,17 @@ impl Vault {
 
     /// Every account, without passwords.
     pub fn accounts(&self) -> anyhow::Result<Vec<AccountInfo>> {
-        Ok(self
+        let mut all: Vec<AccountInfo> = self
             .store()
             .accounts()
             .context("reading the accounts")?
             .into_iter()
             .map(info)
-            .collect())
+            .collect();
+        for a in &mut all {
+            a.oauth = self.oauth_provider(&a.name)?;
+        }
+        Ok(all)
     }
 
     /// Removes an account; an unknown name is [`VaultError::NoSuchAccount`].
@@ -382,7 +507,9 @@ impl Vault {
 
     /// Connects, logs in, lists folders and reads the capabilities.
     pub async fn test_account(&self, name: &str) -> anyhow::Result<AccountTest> {
-        test_connection(&self.connection(Some(name))?).await
+        let conn = self.connection(Some(name))?;
+        let refused = self.expunge_refusal(&conn.name)?.is_some();
+        test_connection(&conn, refused).await
     }
 
     /// The settings of account `name`, or of the only account when `None`.
@@ -422,9 +549,10 @@ impl Vault {
             .oauth_grant(&record.name)
             .context("reading the account's OAuth sign-in")?
         {
-            Some(grant) => {
-                Credential::OAuth(crate::oauth::OAuthLogin::new(grant, Some(self.store())))
-            }
+            Some(grant) => Credential::OAuth(Box::new(crate::oauth::OAuthLogin::new(
+                grant,
+                Some(self.store()),
+            ))),
             None => Credential::Password(record.password),
         };
         Ok(Connection {

@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::Code;
 
 /// Who issues the tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// Microsoft 365 and Outlook.com (Entra ID, v2.0 endpoints).

@@ -78,15 +78,15 @@ impl Dovecot {
             }
             false => String::new(),
         };
-        let (oauth, password_mechanisms) = match &b.oauth_key {
-            Some(key) => (
-                format!(
-                    "auth_failure_delay = 0\n{}",
-                    crate::oauth::dovecot_config(dir, key)?
-                ),
-                "  mechanisms = plain login\n",
+        // The password passdb stays unfiltered: user lookups (doveadm, LMTP)
+        // skip a passdb limited to mechanisms, and the oauth2 one cannot
+        // answer them. A token tried as a password there simply mismatches.
+        let oauth = match &b.oauth_key {
+            Some(key) => format!(
+                "auth_failure_delay = 0\n{}",
+                crate::oauth::dovecot_config(dir, key)?
             ),
-            None => (String::new(), ""),
+            None => String::new(),
         };
         let base_dir = dir.join("dovecot-run");
         let mail = dir.join("mail");
@@ -139,7 +139,7 @@ mail_max_userip_connections = 100
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {d}/users
-{password_mechanisms}}}
+}}
 {oauth}
 userdb {{
   driver = static

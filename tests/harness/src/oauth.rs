@@ -193,6 +193,11 @@ impl AuthServer {
         self.state().refused
     }
 
+    /// Every refresh token issued (to check none is stored in the clear).
+    pub fn refresh_tokens(&self) -> Vec<String> {
+        self.state().grants.keys().cloned().collect()
+    }
+
     /// Authorization codes exchanged so far.
     pub fn sign_ins(&self) -> u32 {
         self.state().sign_ins

@@ -11,7 +11,7 @@ use crate::server::{ServerArgs, parse_host_port};
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Add an account; its password is stored only inside the encrypted vault database.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the accounts (never their passwords).
     List {
         /// Print machine-readable JSON.
@@ -144,14 +144,15 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                 println!("{}", crate::term::json(&test)?);
             } else {
                 say!("login ok ({})", if test.tls { "TLS" } else { "no TLS" });
-                say!(
-                    "UIDPLUS: {}",
-                    if test.uidplus {
-                        "yes (originals can be removed safely)"
-                    } else {
-                        "NO — sealing will keep the plaintext originals"
-                    }
-                );
+                say!("what the server offers, and what Coffer does with it:");
+                for line in &test.report {
+                    say!(
+                        "  {:<20} {:<4} {}",
+                        line.capability,
+                        if line.offered { "yes" } else { "no" },
+                        line.coffer_does
+                    );
+                }
                 say!("capabilities: {}", test.capabilities.join(" "));
                 say!(
                     "folders ({}): {}",
