@@ -405,7 +405,23 @@ impl crate::Vault {
         self.add_account(account)?;
         self.store()
             .set_oauth_grant(&grant)
-            .context("saving the account's OAuth sign-in")
+            .context("saving the account's OAuth sign-in")?;
+        self.remember_client_id(signed)
+    }
+
+    /// A Microsoft or Google client ID given with a sign-in becomes the
+    /// vault's setting, for later sign-ins, unless one is set already.
+    fn remember_client_id(&self, signed: &SignedIn) -> anyhow::Result<()> {
+        let key = client_id_setting(signed.provider);
+        if signed.provider == Provider::Custom
+            || self.oauth_setting(&key).is_some()
+            || signed.provider.built_in_client_id() == Some(signed.client.client_id.as_str())
+        {
+            return Ok(());
+        }
+        self.store()
+            .set_setting(&key, &signed.client.client_id)
+            .context("remembering the OAuth client ID")
     }
 
     /// What signing in again to `account` asks for: the provider and client
