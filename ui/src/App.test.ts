@@ -19,6 +19,8 @@ const api = vi.hoisted(() => ({
   presets: vi.fn(),
   testAccount: vi.fn(),
   addAccount: vi.fn(),
+  oauthProviders: vi.fn(),
+  addOAuthAccount: vi.fn(),
   sealPlan: vi.fn(),
   sealStart: vi.fn(),
   onSealProgress: vi.fn(),
@@ -34,7 +36,7 @@ const VAULT = { dir: "/tmp/vault", state: "present" as const, version: "9.9.9" }
 const DEMO = { host: "127.0.0.1", port: 3993, security: "tls" as const, user: "demo", password: "demo-pw", caFile: "/tmp/demo-ca.pem" };
 const ACCOUNT: AccountInfo = {
   name: "Personal", imap_host: "imap.example.com", imap_port: 993, username: "alice", security: "tls",
-  ca_file: null, smtp: null, created_at: 0,
+  ca_file: null, smtp: null, oauth: null, created_at: 0,
 };
 
 function session(s: SessionInfo["session"], over: Partial<SessionInfo> = {}): SessionInfo {
@@ -55,6 +57,7 @@ beforeEach(() => {
     score: p.length >= 20 ? 4 : 1, acceptable: p.length >= 20, warning: null, suggestions: [], crackTime: "centuries",
   }));
   api.presets.mockResolvedValue([]);
+  api.oauthProviders.mockResolvedValue([]);
   api.onSealProgress.mockResolvedValue(() => {});
   api.settings.mockResolvedValue({ autoLockMinutes: 0, bodyCacheBytes: 0, bodyCacheUsedBytes: 0 });
 });
@@ -186,6 +189,33 @@ describe("App", () => {
     expect(api.sealPlan).toHaveBeenCalledWith("Personal");
     await fireEvent.click(screen.getByTestId("seal-not-now"));
     expect(await screen.findByTestId("mail-view")).toBeTruthy();
+  });
+
+  it("signs in with Microsoft for the first account, shows the report, then offers to seal it", async () => {
+    api.sessionInfo.mockResolvedValue(session("unlocked"));
+    api.accounts.mockResolvedValueOnce([]).mockResolvedValue([{ ...ACCOUNT, name: "Work", oauth: "microsoft" }]);
+    api.oauthProviders.mockResolvedValue([
+      { provider: "microsoft", label: "Microsoft 365 / Outlook.com", imapHost: "outlook.office365.com", imapPort: 993,
+        smtpHost: "smtp.office365.com", smtpPort: 587, missing: null },
+    ]);
+    api.addOAuthAccount.mockResolvedValue({
+      tls: true, capabilities: ["UIDPLUS"], uidplus: true, folders: ["INBOX"], deletion: "uid_expunge",
+      report: [{ capability: "UIDPLUS", offered: true, coffer_does: "deletion path: UID EXPUNGE" }],
+    });
+    api.sealPlan.mockResolvedValue({
+      account: "Work", folders: [{ name: "INBOX", toSeal: 5, alreadySealed: 0, bytes: 5000 }],
+      messages: 5, bytes: 5000, estimateSeconds: 3, warnings: [],
+    });
+    render(App);
+    expect(await screen.findByRole("heading", { name: "Connect your first account" })).toBeTruthy();
+    await fireEvent.input(screen.getByTestId("account-name"), { target: { value: "Work" } });
+    await fireEvent.input(screen.getByTestId("account-user"), { target: { value: "alice@firm.example" } });
+    await fireEvent.click(await screen.findByTestId("oauth-microsoft"));
+    expect(await screen.findByTestId("capability-report")).toBeTruthy();
+    expect(api.addOAuthAccount).toHaveBeenCalledWith(expect.objectContaining({ name: "Work", provider: "microsoft" }));
+    await fireEvent.click(screen.getByTestId("oauth-continue"));
+    expect(await screen.findByTestId("seal-start")).toBeTruthy();
+    expect(api.sealPlan).toHaveBeenCalledWith("Work");
   });
 
   it("runs the demo: a vault first, then the demo account filled in", async () => {

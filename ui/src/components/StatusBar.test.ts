@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import StatusBar from "./StatusBar.svelte";
 import type { WatchStatus } from "../lib/api";
 
@@ -10,7 +10,7 @@ function status(over: Partial<WatchStatus> = {}): WatchStatus {
   };
 }
 
-function setup(first: WatchStatus | Error) {
+function setup(first: WatchStatus | Error, extra: Record<string, unknown> = {}) {
   let emit: (s: WatchStatus) => void = () => {};
   const unsubscribe = vi.fn();
   const { unmount } = render(StatusBar, {
@@ -20,6 +20,7 @@ function setup(first: WatchStatus | Error) {
         return first;
       },
       subscribe: async (cb: (s: WatchStatus) => void) => ((emit = cb), unsubscribe),
+      ...extra,
     },
   });
   return { emit: (s: WatchStatus) => emit(s), unsubscribe, unmount };
@@ -69,5 +70,43 @@ describe("StatusBar", () => {
     await waitFor(() => expect(text()).toBe("Status unavailable"));
     s.unmount();
     expect(s.unsubscribe).toHaveBeenCalled();
+  });
+
+  const RENEW = "watch stopped: the account's sign-in must be renewed (see above): the sign-in of account \"Office\" is no longer accepted";
+
+  it("offers to sign in again when the watch stopped for an expired sign-in", async () => {
+    let finish: () => void = () => {};
+    const signIn = vi.fn((_a: string) => new Promise<void>((resolve) => (finish = resolve)));
+    const s = setup(status({ account: "Office", state: "stopped", reason: RENEW }), { signIn });
+    const button = await screen.findByTestId("watch-sign-in-again");
+    expect(button.textContent).toBe("Sign in again");
+    await fireEvent.click(button);
+    expect(signIn).toHaveBeenCalledWith("Office");
+    expect(button.textContent).toContain("Finish signing in in your browser");
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+    finish();
+    // The watch starts again and says so.
+    s.emit(status({ account: "Office" }));
+    await waitFor(() => expect(screen.queryByTestId("watch-sign-in-again")).toBeNull());
+  });
+
+  it("says when signing in again failed", async () => {
+    setup(status({ account: "Office", state: "stopped", reason: RENEW }), {
+      signIn: async () => { throw { code: "cancelled", message: "the browser sign-in timed out" }; },
+    });
+    await fireEvent.click(await screen.findByTestId("watch-sign-in-again"));
+    const error = await screen.findByTestId("watch-sign-in-error");
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(error.textContent).toContain("the browser sign-in timed out");
+  });
+
+  it("offers no sign-in for other stops, nor while the vault is locked", async () => {
+    const s = setup(status({ state: "stopped", reason: "the server refuses this account's login" }));
+    await waitFor(() => expect(text()).toContain("Stopped"));
+    expect(screen.queryByTestId("watch-sign-in-again")).toBeNull();
+    s.unmount();
+    setup(status({ account: "Office", state: "stopped", reason: RENEW }), { canSignIn: false });
+    await waitFor(() => expect(text()).toContain("sign-in must be renewed"));
+    expect(screen.queryByTestId("watch-sign-in-again")).toBeNull();
   });
 });

@@ -1,5 +1,20 @@
 import { describe, expect, it, vi } from "vitest";
-import { ERROR_CODES, describeError, errorHint, isCommandError, onAuditProgress, onSealProgress, onWatchStatus } from "./api";
+import {
+  ERROR_CODES,
+  addOAuthAccount,
+  describeError,
+  errorHint,
+  isCommandError,
+  oauthProviders,
+  onAuditProgress,
+  onSealProgress,
+  onWatchStatus,
+  signInAgain,
+} from "./api";
+
+// Tauri's invoke, faked: records each command and its arguments.
+const core = vi.hoisted(() => ({ invoke: vi.fn() }));
+vi.mock("@tauri-apps/api/core", () => core);
 
 // Tauri's event module, faked: `emit` hands a payload to the listeners of an event.
 const events = vi.hoisted(() => {
@@ -42,6 +57,27 @@ describe("command errors", () => {
       expect(hint === null || hint.length > 0).toBe(true);
     }
     expect(errorHint("certificate_untrusted")).toMatch(/CA file/);
+    expect(errorHint("sign_in_again")).toMatch(/sign in again/);
+  });
+
+  it("lists the OAuth codes where the engine does (a Rust test compares the lists)", () => {
+    const at = ERROR_CODES.indexOf("login_refused");
+    expect(ERROR_CODES.slice(at, at + 4)).toEqual(["login_refused", "sign_in_again", "oauth_client_missing", "certificate_untrusted"]);
+  });
+});
+
+describe("OAuth commands", () => {
+  it("passes each command its arguments as the Rust commands name them", async () => {
+    core.invoke.mockResolvedValueOnce([]).mockResolvedValueOnce({ deletion: "uid_expunge", report: [] }).mockResolvedValueOnce(null);
+    expect(await oauthProviders()).toEqual([]);
+    const request = { name: "Work", provider: "microsoft" as const, user: "a@firm.example", clientId: null, tenant: null };
+    expect(await addOAuthAccount(request)).toEqual({ deletion: "uid_expunge", report: [] });
+    expect(await signInAgain("Work")).toBeUndefined();
+    expect(core.invoke.mock.calls).toEqual([
+      ["oauth_providers"],
+      ["add_oauth_account", { request }],
+      ["sign_in_again", { name: "Work" }],
+    ]);
   });
 });
 

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   "not_clean",
   "incomplete",
   "login_refused",
+  "sign_in_again",
+  "oauth_client_missing",
   "certificate_untrusted",
   "capability_missing",
   "folder_changed",
@@ -67,6 +69,8 @@ export function errorHint(code: ErrorCode): string | null {
       return "Check the passphrase and try again.";
     case "login_refused":
       return "The server refused the login: check the user name and password (some providers need an app password).";
+    case "sign_in_again":
+      return "The provider no longer accepts this account's sign-in: sign in again (Settings → Accounts).";
     case "certificate_untrusted":
       return "The server's certificate is not trusted. If your organisation runs its own certificate authority, give its CA file.";
     case "capability_missing":
@@ -312,7 +316,27 @@ export interface AccountInfo {
   security: Security;
   ca_file: string | null;
   smtp: string | null;
+  /** The OAuth provider it signs in with; null: a password. */
+  oauth: "microsoft" | "google" | "custom" | null;
   created_at: number;
+}
+
+/** How a run removes plaintext originals once their sealed copies are verified. */
+export type Deletion =
+  /** UID EXPUNGE of exactly the originals' UIDs (UIDPLUS). */
+  | "uid_expunge"
+  /** No UIDPLUS but MOVE: moved to Coffer's own folder and expunged there after a check. */
+  | "move_to_purge"
+  /** Originals kept beside their sealed copies (the app refuses such an account). */
+  | "keep";
+
+/** One line of the capability report (serialised without renaming: snake_case). */
+export interface CapabilityLine {
+  /** e.g. "UIDPLUS", "IDLE", "Gmail (X-GM-EXT-1)". */
+  capability: string;
+  offered: boolean;
+  /** What Coffer does, given the answer. */
+  coffer_does: string;
 }
 
 export interface AccountTest {
@@ -320,6 +344,9 @@ export interface AccountTest {
   capabilities: string[];
   uidplus: boolean;
   folders: string[];
+  deletion: Deletion;
+  /** What the server offers and what Coffer does with it, line by line. */
+  report: CapabilityLine[];
 }
 
 export function accounts(): Promise<AccountInfo[]> {
@@ -341,6 +368,49 @@ export function addAccount(request: AccountRequest): Promise<void> {
 
 export function removeAccount(name: string): Promise<void> {
   return invoke<void>("remove_account", { name });
+}
+
+export type OAuthProviderId = "microsoft" | "google";
+
+/** A "Sign in with …" button: the provider's servers, and what stops it working yet. */
+export interface OAuthProvider {
+  provider: OAuthProviderId;
+  label: string;
+  imapHost: string;
+  imapPort: number;
+  smtpHost: string;
+  smtpPort: number;
+  /** No client ID is configured, in plain words (and how to get one); null: signing in can work. */
+  missing: string | null;
+}
+
+export function oauthProviders(): Promise<OAuthProvider[]> {
+  return invoke<OAuthProvider[]>("oauth_providers");
+}
+
+export interface OAuthAccountRequest {
+  name: string;
+  provider: OAuthProviderId;
+  user: string;
+  /** A client ID typed in (a firm's own app registration); null: the configured one. */
+  clientId: string | null;
+  /** Microsoft's tenant for that client ID; null: the configured one or "common". */
+  tenant: string | null;
+}
+
+/**
+ * Signs in in the system browser (waiting up to 5 minutes for it), then tests
+ * the connection, adds the account and starts the watch. Errors by code:
+ * oauth_client_missing, login_refused, sign_in_again, cancelled (the browser
+ * step timed out), network, capability_missing.
+ */
+export function addOAuthAccount(request: OAuthAccountRequest): Promise<AccountTest> {
+  return invoke<AccountTest>("add_oauth_account", { request });
+}
+
+/** Signs in again (in the system browser) to an OAuth account whose sign-in was revoked or expired. */
+export async function signInAgain(name: string): Promise<void> {
+  await invoke<null>("sign_in_again", { name });
 }
 
 // Sealing --------------------------------------------------------------------

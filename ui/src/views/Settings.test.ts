@@ -6,10 +6,14 @@ import type { AccountInfo, AccountRequest, Settings as SettingsT, Strength } fro
 const STRONG = "correct horse battery staple";
 const ACCOUNTS: AccountInfo[] = [
   { name: "Personal", imap_host: "imap.example.com", imap_port: 993, username: "alice", security: "tls",
-    ca_file: null, smtp: null, created_at: 0 },
+    ca_file: null, smtp: null, oauth: null, created_at: 0 },
   { name: "Work", imap_host: "mail.work.example", imap_port: 143, username: "a.smith", security: "starttls",
-    ca_file: null, smtp: null, created_at: 0 },
+    ca_file: null, smtp: null, oauth: null, created_at: 0 },
 ];
+const OFFICE: AccountInfo = {
+  name: "Office", imap_host: "outlook.office365.com", imap_port: 993, username: "alice@firm.example", security: "tls",
+  ca_file: null, smtp: "smtp.office365.com:587", oauth: "microsoft", created_at: 0,
+};
 
 async function checkStrength(p: string): Promise<Strength> {
   const ok = p.length >= 20;
@@ -30,6 +34,7 @@ function setup(extra: Record<string, unknown> = {}) {
     remove: vi.fn(async (name: string) => {
       list = list.filter((a) => a.name !== name);
     }),
+    renewSignIn: vi.fn(async (_name: string) => {}),
     onSettings: vi.fn(),
     onAccountsChanged: vi.fn(),
   };
@@ -37,7 +42,12 @@ function setup(extra: Record<string, unknown> = {}) {
     list = [...list, { ...ACCOUNTS[0], name: r.name }];
   });
   render(Settings, {
-    props: { checkStrength, accountSetup: { loadPresets: async () => [], add, test: vi.fn() }, ...calls, ...extra },
+    props: {
+      checkStrength,
+      accountSetup: { loadPresets: async () => [], add, test: vi.fn(), loadOAuthProviders: async () => [] },
+      ...calls,
+      ...extra,
+    },
   });
   return { ...calls, add };
 }
@@ -139,5 +149,35 @@ describe("Settings", () => {
     expect(s.add).toHaveBeenCalledWith(expect.objectContaining({ name: "Club", host: "imap.club.example" }));
     expect(s.onAccountsChanged).toHaveBeenCalled();
     expect(screen.queryByTestId("account-add")).toBeNull();
+  });
+
+  it("says how an OAuth account signs in, and signs in again", async () => {
+    let finish: () => void = () => {};
+    const renewSignIn = vi.fn((_name: string) => new Promise<void>((resolve) => (finish = resolve)));
+    const s = setup({ listAccounts: vi.fn(async () => [...ACCOUNTS, OFFICE]), renewSignIn });
+    const list = await screen.findByTestId("account-list");
+    // Only the OAuth account has the button, and says whom it signs in with.
+    expect(screen.getAllByTestId("sign-in-again")).toHaveLength(1);
+    expect(screen.getAllByTestId("account-oauth").map((e) => e.textContent)).toEqual(["signs in with Microsoft"]);
+    expect(list.textContent).toContain("alice@firm.example · outlook.office365.com:993 · TLS · signs in with Microsoft");
+    await fireEvent.click(screen.getByRole("button", { name: "Sign in again to Office" }));
+    expect(renewSignIn).toHaveBeenCalledWith("Office");
+    expect(screen.getByTestId("sign-in-again-waiting").textContent).toContain("Finish signing in in your browser… (waiting up to 5 minutes)");
+    expect((screen.getByTestId("sign-in-again") as HTMLButtonElement).disabled).toBe(true);
+    finish();
+    expect((await screen.findByTestId("sign-in-again-done")).textContent).toContain("Signed in again");
+    expect(screen.queryByTestId("sign-in-again-waiting")).toBeNull();
+    expect(s.onAccountsChanged).toHaveBeenCalled();
+  });
+
+  it("shows why signing in again failed", async () => {
+    setup({
+      listAccounts: vi.fn(async () => [OFFICE]),
+      renewSignIn: async () => { throw { code: "cancelled", message: "the browser sign-in timed out after 5 minutes" }; },
+    });
+    await fireEvent.click(await screen.findByTestId("sign-in-again"));
+    expect((await screen.findByTestId("accounts-error")).textContent).toContain("timed out after 5 minutes");
+    expect(screen.queryByTestId("sign-in-again-done")).toBeNull();
+    expect((screen.getByTestId("sign-in-again") as HTMLButtonElement).disabled).toBe(false);
   });
 });
