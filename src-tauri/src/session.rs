@@ -30,6 +30,8 @@ pub struct SessionInfo {
     vault: VaultStatus,
     demo: Option<DemoAccount>,
     auto_lock_minutes: u32,
+    /// The organisation escrow recipient new seals also go to (unlocked only).
+    escrow: Option<coffer_engine::EscrowInfo>,
 }
 
 #[tauri::command]
@@ -43,15 +45,16 @@ pub async fn session_info(engine: State<'_, Engine>) -> Result<SessionInfo, Comm
                 (false, coffer_engine::VaultState::Absent) => "absent",
                 (false, _) => "locked",
             };
-            let auto_lock_minutes = match core.vault() {
-                Ok(v) => auto_lock(&v),
-                Err(_) => DEFAULT_AUTO_LOCK,
+            let (auto_lock_minutes, escrow) = match core.vault() {
+                Ok(v) => (auto_lock(&v), v.escrow()),
+                Err(_) => (DEFAULT_AUTO_LOCK, None),
             };
             Ok(SessionInfo {
                 session,
                 vault,
                 demo: core.demo.clone(),
                 auto_lock_minutes,
+                escrow,
             })
         })
         .await

@@ -161,6 +161,13 @@ pub enum Command {
     /// Bring the index in step with the server: flag changes, moves and
     /// deletions other clients made, and new sealed mail.
     Sync(crate::commands::SyncArgs),
+    /// The organisation escrow recipient (set, remove), and the firm's
+    /// tools to open seals with its key alone (open, export).
+    Escrow {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::EscrowCommand,
+    },
     /// The vault's age identity.
     Identity {
         /// What to do with it.

@@ -39,14 +39,8 @@ pub struct AuditArgs {
 /// Runs the audit: success when everything is a seal, [`Code::NotClean`]
 /// when anything is not.
 pub fn run(args: &AuditArgs, keys: Option<&coffer_engine::core::VaultKeys>) -> Outcome {
-    // An auditor signs in for this run only: the token is never stored.
-    let (password, oauth) = match args.server.oauth_request() {
-        Some(request) => {
-            let signed = crate::server::sign_in(&request, |_| None)?;
-            (signed.tokens.access_token, true)
-        }
-        None => (args.server.password()?, false),
-    };
+    // With --oauth, a sign-in for this run only: the token is never stored.
+    let (password, oauth) = args.server.run_login()?;
     let options = AuditOptions {
         imap: args.server.imap_config()?,
         user: args.server.user.clone(),

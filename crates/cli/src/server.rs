@@ -94,6 +94,16 @@ impl ServerArgs {
         crate::passphrase::first_line(file, "password")
     }
 
+    /// What a one-off run (audit, the firm's export) logs in with: the
+    /// password, or, with `--oauth`, an access token from a sign-in kept for
+    /// this run only (`true`).
+    pub fn run_login(&self) -> anyhow::Result<(SecretString, bool)> {
+        match self.oauth_request() {
+            Some(request) => Ok((sign_in(&request, |_| None)?.tokens.access_token, true)),
+            None => Ok((self.password()?, false)),
+        }
+    }
+
     /// What `--oauth …` asks for, if it was given.
     pub fn oauth_request(&self) -> Option<OAuthRequest> {
         let provider = Provider::parse(self.oauth.as_deref()?)?;

@@ -191,12 +191,24 @@ impl VaultKeys {
     /// keys is also encrypted to them. Duplicates of the vault's own recipient
     /// or of each other are dropped, so the recipient set stays canonical.
     pub fn with_escrow_recipients(mut self, escrow: Vec<x25519::Recipient>) -> Self {
+        self.set_escrow_recipients(escrow);
+        self
+    }
+
+    /// Replaces the escrow recipients (as [`VaultKeys::with_escrow_recipients`]):
+    /// what new seals are encrypted to besides the vault's own recipient.
+    pub fn set_escrow_recipients(&mut self, escrow: Vec<x25519::Recipient>) {
+        self.escrow.clear();
         for r in escrow {
             if r != self.recipient && !self.escrow.contains(&r) {
                 self.escrow.push(r);
             }
         }
-        self
+    }
+
+    /// The escrow recipients, in order.
+    pub fn escrow_recipients(&self) -> &[x25519::Recipient] {
+        &self.escrow
     }
 
     /// All recipients of a sealed message: the vault's own first, then escrow.

@@ -8,6 +8,7 @@
 //! * [`keys`] — the master secret and the keys HKDF derives from it;
 //! * [`keyfile`] — the master secret wrapped under the passphrase;
 //! * [`recovery`] — the master secret as a checksummed recovery key;
+//! * [`escrow`] — the organisation escrow recipient, pinned by fingerprint;
 //! * [`mod@seal`] — the sealed-message format v1 (see `docs/FORMAT.md`);
 //! * [`audit`] — what a message on the server is, judged from its first bytes;
 //! * [`calendar`] — the one calendar (days ↔ dates, RFC 3339) of the workspace;
@@ -29,6 +30,7 @@ pub mod audit;
 pub mod calendar;
 mod codec;
 pub mod compose;
+pub mod escrow;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 mod error;
+pub mod escrow;
 mod files;
 mod folders;
 mod index;
@@ -39,4 +40,4 @@ pub use error::{Code, VaultError, WithCode, code_of, message_of, refusal, with_c
 pub use kdf::KdfPolicy;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};
-pub use vault::{IntegrityCheck, KdfInfo, NewVault, UnlockedStatus, Vault};
+pub use vault::{EscrowInfo, IntegrityCheck, KdfInfo, NewVault, UnlockedStatus, Vault};

@@ -1,6 +1,7 @@
 //! Runs a parsed command line against the engine: one file per subcommand.
 
 mod account;
+mod escrow;
 mod export;
 mod identity;
 mod init;
@@ -20,6 +21,7 @@ use anyhow::Context as _;
 use coffer_engine::{KdfPolicy, Vault};
 
 pub use account::AccountCommand;
+pub use escrow::EscrowCommand;
 pub use export::ExportArgs;
 pub use read::{CacheArgs, DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
 pub use seal::SealArgs;
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Move(args) => read::move_to(&vault_dir, pass_file, &args),
         Command::Delete(args) => read::delete(&vault_dir, pass_file, &args),
         Command::Export(args) => export::run(&vault_dir, pass_file, &args),
+        Command::Escrow { command } => escrow::run(&vault_dir, pass_file, command),
         Command::Send(args) => send::send(&vault_dir, pass_file, args),
         Command::Outbox(args) => send::outbox(&vault_dir, pass_file, &args),
         Command::Rebuild(args) | Command::Sync(args) => sync::run(&vault_dir, pass_file, &args),

@@ -54,4 +54,13 @@ fn print_unlocked(u: &UnlockedStatus) {
         u.format_version,
         u.created_at
     );
+    match &u.escrow {
+        Some(e) => say!(
+            "escrow:    ON — every new seal is also encrypted to the organisation's key {} \
+             (fingerprint {})",
+            e.recipient,
+            e.fingerprint
+        ),
+        None => say!("escrow:    off (only this vault's key opens its seals)"),
+    }
 }

@@ -66,7 +66,21 @@ impl Vault {
         let mut out = Output::open(&options.target)?;
         for m in &genuine {
             let raw = self.original(m.id).await?;
-            out.write(m, &raw)?;
+            let place = m
+                .entry
+                .place
+                .as_ref()
+                .context("an index row without a place")?;
+            out.write(
+                &Item {
+                    account: &place.account,
+                    folder: &place.folder,
+                    seal_id: &m.entry.seal_id,
+                    flags: &m.entry.flags,
+                    internaldate: m.entry.internaldate,
+                },
+                &raw,
+            )?;
             summary.messages += 1;
             summary.bytes += raw.len() as u64;
             progress(summary.messages, total);
@@ -76,14 +90,24 @@ impl Vault {
     }
 }
 
+/// Where one original goes and what its file says about it.
+pub(crate) struct Item<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) folder: &'a str,
+    /// Names the file (every device of a vault writes the same tree).
+    pub(crate) seal_id: &'a str,
+    pub(crate) flags: &'a [String],
+    pub(crate) internaldate: i64,
+}
+
 /// An export being written.
-enum Output {
+pub(crate) enum Output {
     Maildir(PathBuf),
     Mbox(std::io::BufWriter<std::fs::File>, PathBuf),
 }
 
 impl Output {
-    fn open(target: &ExportTarget) -> anyhow::Result<Self> {
+    pub(crate) fn open(target: &ExportTarget) -> anyhow::Result<Self> {
         match target {
             ExportTarget::Maildir(dir) => {
                 if dir.exists()
@@ -114,17 +138,12 @@ impl Output {
         }
     }
 
-    fn write(&mut self, m: &Indexed, raw: &[u8]) -> anyhow::Result<()> {
-        let place = m
-            .entry
-            .place
-            .as_ref()
-            .context("an index row without a place")?;
+    pub(crate) fn write(&mut self, m: &Item<'_>, raw: &[u8]) -> anyhow::Result<()> {
         match self {
             Output::Maildir(root) => {
                 let dir = root
-                    .join(safe_component(&place.account)?)
-                    .join(folder_path(&place.folder)?);
+                    .join(safe_component(m.account)?)
+                    .join(folder_path(m.folder)?);
                 for sub in ["cur", "new", "tmp"] {
                     std::fs::create_dir_all(dir.join(sub))
                         .with_context(|| format!("creating {}", dir.display()))?;
@@ -133,19 +152,19 @@ impl Output {
                 // of one vault writes the same tree.
                 let name = format!(
                     "{}.{}.coffer:2,{}",
-                    m.entry.internaldate,
-                    m.entry.seal_id.get(..32).unwrap_or(&m.entry.seal_id),
-                    maildir_flags(&m.entry.flags)
+                    m.internaldate,
+                    m.seal_id.get(..32).unwrap_or(m.seal_id),
+                    maildir_flags(m.flags)
                 );
                 let path = dir.join("cur").join(name);
                 let file = std::fs::File::create_new(&path)
                     .with_context(|| format!("creating {}", path.display()))?;
-                write_all_then_date(file, raw, m.entry.internaldate)
+                write_all_then_date(file, raw, m.internaldate)
                     .with_context(|| format!("writing {}", path.display()))
             }
             Output::Mbox(out, path) => {
-                let from = coffer_core::seal::InternalDate::new(m.entry.internaldate, 0)
-                    .map(|d| asctime(m.entry.internaldate, &d))
+                let from = coffer_core::seal::InternalDate::new(m.internaldate, 0)
+                    .map(|d| asctime(m.internaldate, &d))
                     .unwrap_or_else(|_| "Thu Jan  1 00:00:00 1970".to_owned());
                 writeln!(out, "From coffer@localhost {from}")
                     .and_then(|()| out.write_all(&mboxrd_quote(raw)))
@@ -155,7 +174,7 @@ impl Output {
         }
     }
 
-    fn finish(self) -> anyhow::Result<()> {
+    pub(crate) fn finish(self) -> anyhow::Result<()> {
         if let Output::Mbox(mut out, path) = self {
             out.flush()
                 .and_then(|()| out.get_ref().sync_all())

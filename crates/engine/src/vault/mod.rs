@@ -5,12 +5,14 @@
 //! [`recover`](Vault::recover) and the identity export.
 
 mod create;
+mod escrow;
 mod identity;
 mod passwd;
 mod recover;
 mod unlock;
 
 pub use create::NewVault;
+pub use escrow::EscrowInfo;
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,8 @@ pub struct UnlockedStatus {
     pub format_version: i64,
     /// The database schema version.
     pub schema_version: u32,
+    /// The organisation escrow recipient new seals are also encrypted to.
+    pub escrow: Option<EscrowInfo>,
 }
 
 /// Argon2id parameters, for display.
@@ -112,6 +116,7 @@ impl Vault {
             created_at: meta.created_at,
             format_version: meta.format_version,
             schema_version: meta.schema_version,
+            escrow: self.escrow(),
         })
     }
 }

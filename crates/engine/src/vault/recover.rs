@@ -49,12 +49,14 @@ impl Vault {
         files::write_private(&layout.key_file(), &file.to_bytes(), Replace::Atomically)
             .context("writing the key file")?;
         tracing::info!("vault recovered in place");
-        Ok(Vault {
+        let mut vault = Vault {
             layout,
             keys,
             kdf: file.params(),
             policy,
             store,
-        })
+        };
+        vault.load_escrow()?;
+        Ok(vault)
     }
 }

@@ -85,13 +85,14 @@ impl Vault {
             }
         }
         tracing::debug!("vault unlocked");
-        let vault = Vault {
+        let mut vault = Vault {
             layout,
             keys,
             kdf,
             policy,
             store,
         };
+        vault.load_escrow()?;
         Ok((vault, master))
     }
 }
