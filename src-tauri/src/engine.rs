@@ -237,6 +237,9 @@ pub struct Pending {
     pub vault: NewVault,
     /// 1-based groups of the recovery key the user must type again.
     pub groups: Vec<usize>,
+    /// The provisioning profile installed on this machine, applied once
+    /// the vault is written.
+    pub profile: Option<coffer_engine::profile::Profile>,
 }
 
 /// The watch running for one account.

@@ -32,6 +32,9 @@ pub struct SessionInfo {
     auto_lock_minutes: u32,
     /// The organisation escrow recipient new seals also go to (unlocked only).
     escrow: Option<coffer_engine::EscrowInfo>,
+    /// The provisioning profile: the vault's (unlocked), or the one
+    /// installed for the first run (no vault yet).
+    profile: Option<coffer_engine::profile::Profile>,
 }
 
 #[tauri::command]
@@ -45,9 +48,12 @@ pub async fn session_info(engine: State<'_, Engine>) -> Result<SessionInfo, Comm
                 (false, coffer_engine::VaultState::Absent) => "absent",
                 (false, _) => "locked",
             };
-            let (auto_lock_minutes, escrow) = match core.vault() {
-                Ok(v) => (auto_lock(&v), v.escrow()),
-                Err(_) => (DEFAULT_AUTO_LOCK, None),
+            let (auto_lock_minutes, escrow, profile) = match core.vault() {
+                Ok(v) => (auto_lock(&v), v.escrow(), v.profile()?),
+                Err(_) if session == "absent" => {
+                    (DEFAULT_AUTO_LOCK, None, coffer_engine::profile::installed()?)
+                }
+                Err(_) => (DEFAULT_AUTO_LOCK, None, None),
             };
             Ok(SessionInfo {
                 session,
@@ -55,19 +61,25 @@ pub async fn session_info(engine: State<'_, Engine>) -> Result<SessionInfo, Comm
                 demo: core.demo.clone(),
                 auto_lock_minutes,
                 escrow,
+                profile,
             })
         })
         .await
 }
 
+/// The auto-lock time: the user's, within the organisation's profile.
 fn auto_lock(vault: &Vault) -> u32 {
-    vault
+    let chosen = vault
         .store()
         .setting(AUTO_LOCK)
         .ok()
         .flatten()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_AUTO_LOCK)
+        .unwrap_or(DEFAULT_AUTO_LOCK);
+    match vault.org_policy().auto_lock_minutes {
+        Some(max) if chosen == 0 || chosen > max => max,
+        _ => chosen,
+    }
 }
 
 /// zxcvbn's verdict, as the meter shows it.
@@ -118,7 +130,12 @@ pub async fn create_vault(
     engine
         .run(move |core| async move {
             let dir = core.dir()?;
-            let vault = Vault::prepare(&dir, &passphrase, core.policy())?;
+            let profile = coffer_engine::profile::installed()?;
+            let mut policy = core.policy();
+            if let Some(min) = profile.as_ref().and_then(|p| p.policy.min_passphrase_score) {
+                policy = policy.at_least(min);
+            }
+            let vault = Vault::prepare(&dir, &passphrase, policy)?;
             let key = vault.recovery_key().expose_secret().to_owned();
             let count = key.split('-').count();
             let mut groups: Vec<usize> =
@@ -130,6 +147,7 @@ pub async fn create_vault(
             *core.pending.borrow_mut() = Some(Pending {
                 vault,
                 groups: groups.clone(),
+                profile,
             });
             Ok(PendingVault {
                 recovery_key: key,
@@ -169,7 +187,10 @@ pub async fn confirm_vault(
                     "the groups typed do not match the recovery key; look at it again",
                 ));
             }
-            let vault = pending.vault.create()?;
+            let mut vault = pending.vault.create()?;
+            if let Some(profile) = &pending.profile {
+                vault.apply_profile(profile)?;
+            }
             core.set_unlocked(vault);
             Ok(())
         })
@@ -296,6 +317,7 @@ pub async fn set_settings(
                     "auto-lock is at most 1440 minutes (a day); 0 turns it off",
                 ));
             }
+            vault.check_auto_lock(auto_lock_minutes)?;
             vault
                 .store()
                 .set_setting(AUTO_LOCK, &auto_lock_minutes.to_string())

@@ -55,7 +55,12 @@ pub enum Command {
     ///
     /// On a terminal the passphrase is asked twice and you re-type part of
     /// the recovery key before anything is written.
-    Init,
+    Init {
+        /// Apply a firm's provisioning profile (TOML; docs/PROFILE.md): its
+        /// servers, escrow recipient, OAuth client and policies.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
 
     /// Show where the vault is and whether it exists; with
     /// --passphrase-file, unlock it and show its recipient and key settings.

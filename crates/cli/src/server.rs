@@ -13,9 +13,10 @@ use secrecy::SecretString;
 /// How to reach and log in to an IMAP server.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// The IMAP server, as HOST:PORT (IMAPS unless --starttls).
+    /// The IMAP server, as HOST:PORT (IMAPS unless --starttls); `account
+    /// add` takes it from the provisioning profile when not given.
     #[arg(long, value_name = "HOST:PORT")]
-    pub imap: String,
+    pub imap: Option<String>,
     /// The login name.
     #[arg(long)]
     pub user: String,
@@ -76,7 +77,11 @@ impl ServerArgs {
 
     /// The connection configuration.
     pub fn imap_config(&self) -> anyhow::Result<ImapConfig> {
-        let (host, port) = parse_host_port(&self.imap)?;
+        let imap = self
+            .imap
+            .as_deref()
+            .ok_or_else(|| refusal(Code::BadRequest, "--imap HOST:PORT is needed"))?;
+        let (host, port) = parse_host_port(imap)?;
         let mut config = ImapConfig::new(host, port);
         config.security = self.security();
         config.ca_file = self.ca_file.clone();

@@ -83,6 +83,13 @@ impl KdfPolicy {
         self
     }
 
+    /// This policy, its passphrase minimum raised to `min_score` if that is
+    /// higher (a provisioning profile's): never lowered.
+    pub fn at_least(mut self, min_score: u8) -> Self {
+        self.min_passphrase_score = self.min_passphrase_score.max(min_score.min(4));
+        self
+    }
+
     /// The parameters for new key files and the minimum for existing ones.
     pub fn target(&self) -> KdfParams {
         self.target

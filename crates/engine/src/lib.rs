@@ -22,6 +22,7 @@ mod kdf;
 mod lock;
 pub mod oauth;
 mod paths;
+pub mod profile;
 pub mod read;
 mod rfc3339;
 pub mod seal;

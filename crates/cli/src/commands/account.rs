@@ -1,9 +1,10 @@
 //! `coffer account add|list|test|remove|allow-expunge`: the IMAP accounts a vault seals.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use coffer_engine::NewAccount;
+use coffer_engine::net::Security;
 
 use crate::server::{ServerArgs, parse_host_port};
 
@@ -76,8 +77,55 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
     let vault = super::unlock(dir, pass_file)?;
     match command {
         AccountCommand::Add(args) => {
-            let (imap_host, imap_port) = parse_host_port(&args.server.imap)?;
-            let smtp = args.smtp.as_deref().map(parse_host_port).transpose()?;
+            // The provisioning profile's servers, where the user names none.
+            let profile = vault.profile()?;
+            let from_profile = |s: &Option<coffer_engine::profile::Server>| {
+                s.as_ref().map(|s| {
+                    (
+                        s.host.clone(),
+                        s.port,
+                        s.security == "starttls",
+                        s.ca_file.clone(),
+                    )
+                })
+            };
+            let (imap_host, imap_port, mut security, mut ca_file) = match &args.server.imap {
+                Some(imap) => {
+                    let (h, p) = parse_host_port(imap)?;
+                    (h, p, args.server.security(), args.server.ca_file.clone())
+                }
+                None => match profile.as_ref().and_then(|p| from_profile(&p.imap)) {
+                    Some((h, p, starttls, ca)) => (
+                        h,
+                        p,
+                        if starttls {
+                            Security::StartTls
+                        } else {
+                            Security::Tls
+                        },
+                        ca.map(PathBuf::from),
+                    ),
+                    None => {
+                        return Err(coffer_engine::refusal(
+                            coffer_engine::Code::BadRequest,
+                            "--imap HOST:PORT is needed (no provisioning profile names a server)",
+                        ));
+                    }
+                },
+            };
+            if args.server.insecure_loopback {
+                security = Security::InsecureLoopback;
+            }
+            if args.server.ca_file.is_some() {
+                ca_file.clone_from(&args.server.ca_file);
+            }
+            let (smtp, smtp_starttls) = match &args.smtp {
+                Some(s) => (Some(parse_host_port(s)?), args.smtp_starttls),
+                None => match profile.as_ref().and_then(|p| from_profile(&p.smtp)) {
+                    Some((h, p, starttls, _)) => (Some((h, p)), starttls),
+                    None => (None, false),
+                },
+            };
             let name = args.name.clone();
             let oauth = args.server.oauth_request();
             let password = match oauth {
@@ -89,11 +137,11 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: AccountCommand) -> any
                 imap_host,
                 imap_port,
                 password,
-                security: args.server.security(),
+                security,
                 username: args.server.user,
-                ca_file: args.server.ca_file,
+                ca_file,
                 smtp,
-                smtp_starttls: args.smtp_starttls,
+                smtp_starttls,
             };
             match oauth {
                 Some(request) => {

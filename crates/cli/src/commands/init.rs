@@ -4,6 +4,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use anyhow::Context as _;
+use coffer_engine::profile::Profile;
 use coffer_engine::{
     Code, KdfPolicy, SecretString, Vault, VaultError, VaultState, VaultStatus, refusal,
 };
@@ -17,14 +18,20 @@ use crate::passphrase;
 /// first, which people copy carelessly, and short enough to type.
 const CONFIRM_GROUP: usize = 3;
 
-pub fn run(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<()> {
+pub fn run(dir: &Path, pass_file: Option<&Path>, profile: Option<&Path>) -> anyhow::Result<()> {
     // Fail before asking for a passphrase; the engine checks again.
     if VaultStatus::inspect(dir).state == VaultState::Present {
         return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
     }
+    // A profile with an error is refused before anything else.
+    let profile = profile.map(Profile::read).transpose()?;
+    let mut policy = KdfPolicy::from_env();
+    if let Some(min) = profile.as_ref().and_then(|p| p.policy.min_passphrase_score) {
+        policy = policy.at_least(min);
+    }
     let passphrase = passphrase::read_new(pass_file, "New passphrase")?;
     let interactive = std::io::stdin().is_terminal();
-    let (vault, _) = Vault::create_confirmed(dir, &passphrase, KdfPolicy::from_env(), |recovery| {
+    let (mut vault, _) = Vault::create_confirmed(dir, &passphrase, policy, |recovery| {
         show(recovery);
         if interactive {
             confirm(recovery)
@@ -35,6 +42,22 @@ pub fn run(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<()> {
     .with_context(|| format!("creating a vault in {}", dir.display()))?;
     say!("Vault created in {}.", vault.dir().display());
     say!("Public key (age recipient): {}", vault.keys().recipient());
+    if let Some(profile) = &profile {
+        vault
+            .apply_profile(profile)
+            .context("applying the provisioning profile")?;
+        let firm = profile
+            .organisation
+            .as_ref()
+            .map_or("your organisation", |o| o.name.as_str());
+        say!("Provisioned by {firm}'s profile: its policies apply to this vault.");
+        if let Some(e) = vault.escrow() {
+            say!(
+                "Escrow is ON: every seal is also encrypted to {firm}'s key (fingerprint {}).",
+                e.fingerprint
+            );
+        }
+    }
     Ok(())
 }
 

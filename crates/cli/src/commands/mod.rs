@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Outcome {
     let vault_dir = vault_dir(&cli)?;
     let pass_file = cli.passphrase_file.as_deref();
     match cli.command {
-        Command::Init => init::run(&vault_dir, pass_file),
+        Command::Init { profile } => init::run(&vault_dir, pass_file, profile.as_deref()),
         Command::Rekey => Err(coffer_engine::Vault::rekey_refusal()),
         Command::Status { json } => status::run(&vault_dir, pass_file, json),
         Command::RecoveryKey => passwd::recovery_key(&vault_dir, pass_file),

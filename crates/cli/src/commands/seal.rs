@@ -42,6 +42,9 @@ pub struct SealArgs {
 /// unsealed for a reason shown) or [`Code::Failed`] (errors shown).
 pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
     let vault = super::unlock(dir, pass_file)?;
+    if let Some(asked) = args.max_message_size {
+        vault.check_max_message_bytes(asked)?;
+    }
     let defaults = SealOptions::default();
     let options = SealOptions {
         folders: args.folders.clone(),

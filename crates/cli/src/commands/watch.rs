@@ -16,10 +16,10 @@ pub struct WatchArgs {
     /// The account (optional when the vault has exactly one).
     #[arg(long)]
     pub account: Option<String>,
-    /// Seconds between passes over every folder (INBOX included).
-    #[arg(long, value_name = "N", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub poll_seconds: u64,
+    /// Seconds between passes over every folder (INBOX included)
+    /// [default: 60, or the provisioning profile's interval if shorter].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub poll_seconds: Option<u64>,
     /// Longest IDLE, in seconds, before INBOX is looked at anyway (at most
     /// 28 minutes: RFC 2177 servers may drop a client idle for 30).
     #[arg(long, value_name = "N", default_value_t = 600,
@@ -41,8 +41,18 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Re
 
 fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Result<()> {
     let vault = super::unlock(dir, pass_file)?;
+    let poll_seconds = match args.poll_seconds {
+        Some(asked) => {
+            vault.check_watch_interval(asked)?;
+            asked
+        }
+        None => vault
+            .org_policy()
+            .watch_interval_seconds
+            .map_or(60, |max| max.min(60)),
+    };
     let options = WatchOptions {
-        poll_interval: Duration::from_secs(args.poll_seconds),
+        poll_interval: Duration::from_secs(poll_seconds),
         idle_timeout: Duration::from_secs(args.idle_seconds),
         ..WatchOptions::default()
     };
@@ -146,10 +156,9 @@ fn log(event: &WatchEvent, args: &WatchArgs) {
             ),
             None => say!("outbox {}: {:?}", report.id, report.state),
         },
-        WatchEvent::IdleUnavailable => say!(
-            "the server has no IDLE: INBOX is checked every {} s",
-            args.poll_seconds
-        ),
+        WatchEvent::IdleUnavailable => {
+            say!("the server has no IDLE: INBOX is checked at every pass over the folders")
+        }
         WatchEvent::Retrying {
             error,
             retry_in_seconds,

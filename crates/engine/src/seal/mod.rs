@@ -219,6 +219,14 @@ impl Vault {
                 .warnings
                 .push(bare_expunge::warning(&conn.name, why));
         }
+        // The organisation's profile caps the size limit and names folders
+        // left unsealed; a run may be stricter, never laxer.
+        let policy = self.org_policy();
+        let mut options = options.clone();
+        if let Some(max) = policy.max_message_bytes {
+            options.max_message_bytes = options.max_message_bytes.min(max);
+        }
+        let options = &options;
         let journal = journal::Journal::new(self.store(), &conn.name);
         if deletion == Deletion::MoveToPurge && !options.dry_run {
             // What an interrupted run left in Coffer's folder goes first.
@@ -309,8 +317,10 @@ impl Vault {
         progress: &mut impl FnMut(SealProgress),
     ) -> anyhow::Result<VecDeque<worker::Batch>> {
         let mut folders = crate::folders::choose(session, &options.folders).await?;
-        // Coffer's own folder is emptied by the purge, never sealed.
-        folders.retain(|f| f != PURGE_FOLDER);
+        // Coffer's own folder is emptied by the purge, never sealed; the
+        // profile's unsealed folders are left as they are.
+        let unsealed = self.org_policy().unsealed_folders;
+        folders.retain(|f| f != PURGE_FOLDER && !unsealed.contains(f));
         let mut queue = VecDeque::new();
         let (mut messages, mut bytes) = (0u64, 0u64);
         for folder in &folders {

@@ -60,6 +60,7 @@ impl Vault {
     /// Sets (or changes) the escrow recipient, after checking `fingerprint`
     /// against it. Applies to new seals.
     pub fn set_escrow(&mut self, recipient: &str, fingerprint: &str) -> anyhow::Result<EscrowInfo> {
+        self.check_escrow_change()?;
         let r = coffer_core::escrow::pinned(recipient, fingerprint)
             .map_err(|e| refusal(Code::BadRequest, e))?;
         if r == self.keys.recipient() {
@@ -79,6 +80,7 @@ impl Vault {
     /// Removes the escrow recipient: new seals go to the vault alone.
     /// Returns the one removed.
     pub fn remove_escrow(&mut self) -> anyhow::Result<Option<EscrowInfo>> {
+        self.check_escrow_change()?;
         let before = self.escrow();
         self.store
             .remove_setting(SETTING)

@@ -106,6 +106,11 @@ impl Vault {
         self.keys.export_identity()
     }
 
+    /// Raises the minimum strength of new passphrases to `min_score`.
+    pub(crate) fn raise_passphrase_floor(&mut self, min_score: u8) {
+        self.policy = self.policy.at_least(min_score);
+    }
+
     /// What the vault shows about itself.
     pub fn status(&self) -> anyhow::Result<UnlockedStatus> {
         let meta = self.store.meta().context("reading the vault metadata")?;

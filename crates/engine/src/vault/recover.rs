@@ -57,6 +57,7 @@ impl Vault {
             store,
         };
         vault.load_escrow()?;
+        vault.apply_policy_floor();
         Ok(vault)
     }
 }

@@ -93,7 +93,11 @@ impl Vault {
         });
         let mut state = Loop {
             conn: &conn,
-            poll: options.poll_interval.max(Duration::from_secs(1)),
+            poll: match self.org_policy().watch_interval_seconds {
+                Some(max) => options.poll_interval.min(Duration::from_secs(max)),
+                None => options.poll_interval,
+            }
+            .max(Duration::from_secs(1)),
             idle_for: options.idle_timeout.clamp(Duration::from_secs(1), MAX_IDLE),
             seal: SealOptions {
                 dry_run: false,
