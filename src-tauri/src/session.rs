@@ -50,9 +50,11 @@ pub async fn session_info(engine: State<'_, Engine>) -> Result<SessionInfo, Comm
             };
             let (auto_lock_minutes, escrow, profile) = match core.vault() {
                 Ok(v) => (auto_lock(&v), v.escrow(), v.profile()?),
-                Err(_) if session == "absent" => {
-                    (DEFAULT_AUTO_LOCK, None, coffer_engine::profile::installed()?)
-                }
+                Err(_) if session == "absent" => (
+                    DEFAULT_AUTO_LOCK,
+                    None,
+                    coffer_engine::profile::installed()?,
+                ),
                 Err(_) => (DEFAULT_AUTO_LOCK, None, None),
             };
             Ok(SessionInfo {

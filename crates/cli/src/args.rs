@@ -173,6 +173,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::EscrowCommand,
     },
+    /// `coffer watch` as a systemd user service (install, status, uninstall).
+    Service {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::commands::ServiceCommand,
+    },
     /// The vault's age identity.
     Identity {
         /// What to do with it.

@@ -21,7 +21,8 @@ pub fn finish(outcome: Outcome) -> ExitCode {
             let code = code_of(&error);
             // Error chains carry server text (a refusal's reason, a folder name).
             eprintln!(
-                "coffer: error: {} [{}]",
+                "{}coffer: error: {} [{}]",
+                crate::term::level(3),
                 crate::term::safe_line(&message_of(&error)),
                 code.as_str()
             );

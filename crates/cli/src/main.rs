@@ -4,12 +4,12 @@
 /// folder name, server message or mail text can drive the terminal.
 macro_rules! say {
     () => { println!() };
-    ($($arg:tt)*) => { println!("{}", $crate::term::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { println!("{}{}", $crate::term::level(6), $crate::term::safe(&format!($($arg)*))) };
 }
 
 /// `eprintln!` for text, escaped like [`say!`].
 macro_rules! warn {
-    ($($arg:tt)*) => { eprintln!("{}", $crate::term::safe(&format!($($arg)*))) };
+    ($($arg:tt)*) => { eprintln!("{}{}", $crate::term::level(4), $crate::term::safe(&format!($($arg)*))) };
 }
 
 mod args;

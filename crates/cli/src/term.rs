@@ -2,6 +2,24 @@
 //! characters (ESC above all) and bidirectional overrides are shown escaped,
 //! so nothing the provider or a sender wrote can drive the terminal.
 
+/// Whether output goes to journald (`coffer watch --service`): every line
+/// then starts with its syslog level, `<6>` info, `<4>` warning, `<3>` error,
+/// which systemd reads from a service's stdout and stderr.
+static JOURNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes every line from now on for journald.
+pub fn set_journal() {
+    JOURNAL.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The level prefix of a line (`<N>`), or nothing outside journald mode.
+pub fn level(n: u8) -> String {
+    match JOURNAL.load(std::sync::atomic::Ordering::Relaxed) {
+        true => format!("<{n}>"),
+        false => String::new(),
+    }
+}
+
 /// `s` with every control character except line feed and tab, and every
 /// bidi control, shown as `\u{…}`.
 pub fn safe(s: &str) -> String {

@@ -39,6 +39,7 @@ pub use coffer_core::{KdfParams, SecretString};
 pub use coffer_net as net;
 pub use error::{Code, VaultError, WithCode, code_of, message_of, refusal, with_code};
 pub use kdf::KdfPolicy;
+pub use lock::set_lock_role;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};
 pub use vault::{EscrowInfo, IntegrityCheck, KdfInfo, NewVault, UnlockedStatus, Vault};

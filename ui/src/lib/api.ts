@@ -215,15 +215,78 @@ export interface SessionInfo {
   session: Session;
   vault: VaultStatus;
   demo: DemoAccount | null;
-  /** Minutes of inactivity before the app locks itself (0: never). */
+  /** Minutes of inactivity before the app locks itself (0: never), within the profile's maximum. */
   autoLockMinutes: number;
+  /** The organisation escrow recipient every new seal also goes to (only while unlocked; null: off). */
+  escrow: EscrowInfo | null;
+  /**
+   * The provisioning profile: the vault's own when unlocked; with no vault
+   * yet (session "absent"), the one installed on this machine for the first run.
+   */
+  profile: Profile | null;
+}
+
+/** An organisation escrow recipient: seals also encrypted to it open with the organisation's key. */
+export interface EscrowInfo {
+  /** The organisation's age recipient (`age1…`). */
+  recipient: string;
+  /** Its fingerprint, in eight groups of four hex digits. */
+  fingerprint: string;
+}
+
+// A provisioning profile (docs/PROFILE.md), as its TOML is written: snake_case keys.
+
+/** A server a profile names. */
+export interface ProfileServer {
+  host: string;
+  port: number;
+  security: "tls" | "starttls";
+  ca_file: string | null;
+}
+
+/** The organisation's own OAuth client registration. */
+export interface ProfileOAuth {
+  provider: OAuthProviderId;
+  client_id: string;
+  tenant: string | null;
+  client_secret: string | null;
+}
+
+/** Policies the user cannot weaken; each unset one (null, empty) leaves the choice free. */
+export interface ProfilePolicy {
+  /** The lowest zxcvbn score (0–4) a new passphrase may have (never below Coffer's own, 3). */
+  min_passphrase_score: number | null;
+  /** The app locks itself after at most this many idle minutes (and never "never"). */
+  auto_lock_minutes: number | null;
+  /** Folders sealing leaves as they are. */
+  unsealed_folders: string[];
+  /** Originals larger than this are left unsealed. */
+  max_message_bytes: number | null;
+  /** The watch looks at every folder at least this often. */
+  watch_interval_seconds: number | null;
+}
+
+export interface Profile {
+  organisation: { name: string } | null;
+  imap: ProfileServer | null;
+  smtp: ProfileServer | null;
+  escrow: EscrowInfo | null;
+  oauth: ProfileOAuth | null;
+  policy: ProfilePolicy;
 }
 
 export function sessionInfo(): Promise<SessionInfo> {
   return invoke<SessionInfo>("session_info");
 }
 
-/** zxcvbn's verdict; the engine refuses a passphrase that is not `acceptable` (score < 3). */
+/** Coffer's own minimum zxcvbn score for a new passphrase (`coffer_core::passphrase::MIN_SCORE`). */
+export const MIN_PASSPHRASE_SCORE = 3;
+
+/**
+ * zxcvbn's verdict; `acceptable` is against Coffer's own minimum (score < 3
+ * is refused). A profile's `min_passphrase_score` may ask for more: the engine
+ * refuses below it too, so the meter applies it (StrengthMeter's `orgMinScore`).
+ */
 export interface Strength {
   score: 0 | 1 | 2 | 3 | 4;
   acceptable: boolean;

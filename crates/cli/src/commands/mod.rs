@@ -11,6 +11,7 @@ mod read;
 mod recover;
 mod seal;
 mod send;
+pub(crate) mod service;
 mod status;
 mod sync;
 mod watch;
@@ -26,6 +27,7 @@ pub use export::ExportArgs;
 pub use read::{CacheArgs, DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
 pub use seal::SealArgs;
 pub use send::{OutboxArgs, SendArgs};
+pub use service::ServiceCommand;
 pub use sync::SyncArgs;
 pub use watch::WatchArgs;
 
@@ -69,6 +71,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Delete(args) => read::delete(&vault_dir, pass_file, &args),
         Command::Export(args) => export::run(&vault_dir, pass_file, &args),
         Command::Escrow { command } => escrow::run(&vault_dir, pass_file, command),
+        Command::Service { command } => service::run(&vault_dir, pass_file, command),
         Command::Send(args) => send::send(&vault_dir, pass_file, args),
         Command::Outbox(args) => send::outbox(&vault_dir, pass_file, &args),
         Command::Rebuild(args) | Command::Sync(args) => sync::run(&vault_dir, pass_file, &args),

@@ -25,6 +25,12 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_seconds: u64,
+    /// Run as the systemd unit of `coffer service install` does: every log
+    /// line carries its journald level, the passphrase must come from a file
+    /// only its owner can read, and other coffer processes are told the
+    /// service holds the account.
+    #[arg(long)]
+    pub service: bool,
     /// Exit 0 once N messages were sealed (for tests and scripts).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub once_sealed: Option<u64>,
@@ -40,6 +46,20 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Re
 }
 
 fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Result<()> {
+    if args.service {
+        crate::term::set_journal();
+        coffer_engine::set_lock_role("the Coffer service (systemd)");
+        let file = pass_file.ok_or_else(|| {
+            coffer_engine::refusal(
+                coffer_engine::Code::BadRequest,
+                "the service needs --passphrase-file (see docs/SERVICE.md)",
+            )
+        })?;
+        super::service::check_private(file)?;
+        if coffer_engine::VaultStatus::inspect(dir).state != coffer_engine::VaultState::Present {
+            return Err(coffer_engine::VaultError::NotFound(dir.to_path_buf()).into());
+        }
+    }
     let vault = super::unlock(dir, pass_file)?;
     let poll_seconds = match args.poll_seconds {
         Some(asked) => {
