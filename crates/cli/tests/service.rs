@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use coffer_harness::{MailServer, TestVault, USER};
-use support::{code, s, text};
+use support::{code, text};
 
 mod support;
 
@@ -129,7 +129,7 @@ fn the_service_unit_seals_delivered_mail_and_says_who_holds_the_account() {
     // The unit's own command line, run as systemd would.
     let args = exec_start(&unit);
     assert_eq!(Path::new(&args[0]), Path::new(env!("CARGO_BIN_EXE_coffer")));
-    let mut service = Command::new(&args[0])
+    let service = Command::new(&args[0])
         .args(&args[1..])
         .env("COFFER_TEST_KDF", "weak")
         .stdin(Stdio::null())
