@@ -44,4 +44,9 @@ cargo build -p coffer-app -p coffer-harness -p coffer --bin coffer-app --bin cof
 # Bounded: a driver that never exits fails the run instead of hanging it.
 (cd ui && timeout --kill-after=30 900 xvfb-run -a --server-args="-screen 0 1280x800x24" npm run e2e)
 
+step "the .deb package: built, resolvable by apt, installed into a throwaway root and started"
+# After the end-to-end tests: `tauri build` rebuilds coffer-app with its
+# custom-protocol feature in target/debug.
+bash scripts/test-package.sh
+
 printf '\nall checks passed in %d s\n' "$((SECONDS - started))"

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import type { AccountInfo, SessionInfo } from "./lib/api";
+import { FINGERPRINT, FULL_PROFILE, RECIPIENT } from "./test/profiles";
 
 // Every command the shell and its screens call, as fakes (the real ones need Tauri).
 const api = vi.hoisted(() => ({
@@ -40,7 +41,7 @@ const ACCOUNT: AccountInfo = {
 };
 
 function session(s: SessionInfo["session"], over: Partial<SessionInfo> = {}): SessionInfo {
-  return { session: s, vault: { ...VAULT, state: s === "absent" ? "absent" : "present" }, demo: null, autoLockMinutes: 0, ...over };
+  return { session: s, vault: { ...VAULT, state: s === "absent" ? "absent" : "present" }, demo: null, autoLockMinutes: 0, escrow: null, profile: null, ...over };
 }
 
 beforeEach(() => {
@@ -278,5 +279,42 @@ describe("App", () => {
     expect((await screen.findByTestId("error")).textContent).toBe("no home directory");
     await fireEvent.click(screen.getByRole("button", { name: "Try again" }));
     expect(await screen.findByTestId("create-vault")).toBeTruthy();
+  });
+
+  it("shows Escrow on in the header while unlocked, with the fingerprint, and the same in Settings", async () => {
+    const escrow = { recipient: RECIPIENT, fingerprint: FINGERPRINT };
+    api.sessionInfo.mockResolvedValue(session("unlocked", { escrow, profile: FULL_PROFILE }));
+    render(App);
+    await screen.findByTestId("mail-view");
+    const badge = screen.getByTestId("escrow-badge");
+    expect(badge.textContent).toContain("Escrow on");
+    expect(badge.getAttribute("title")).toBe(
+      `Escrow is on: every new seal is also encrypted to Example GmbH's key. Fingerprint: ${FINGERPRINT}`,
+    );
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+    expect((await screen.findByTestId("escrow-fingerprint")).textContent).toBe(FINGERPRINT);
+    expect(screen.getByTestId("profile-policies")).toBeTruthy();
+    // Still in the header on every view; gone once locked.
+    expect(screen.getByTestId("escrow-badge")).toBeTruthy();
+    await fireEvent.click(screen.getByTestId("lock"));
+    expect(screen.queryByTestId("escrow-badge")).toBeNull();
+  });
+
+  it("shows no escrow badge when escrow is off", async () => {
+    api.sessionInfo.mockResolvedValue(session("unlocked"));
+    render(App);
+    await screen.findByTestId("mail-view");
+    expect(screen.queryByTestId("escrow-badge")).toBeNull();
+    await fireEvent.click(screen.getByTestId("nav-settings"));
+    expect((await screen.findByTestId("escrow-status")).textContent).toContain("Escrow is off");
+  });
+
+  it("shows the installed profile on the first run", async () => {
+    api.sessionInfo.mockResolvedValue(session("absent", { profile: FULL_PROFILE }));
+    render(App);
+    const notice = await screen.findByTestId("profile-notice");
+    expect(notice.textContent).toContain("Provisioned by Example GmbH");
+    expect(notice.textContent).toContain(FINGERPRINT);
+    expect(screen.queryByTestId("escrow-badge")).toBeNull();
   });
 });

@@ -212,6 +212,19 @@ pub fn installed() -> anyhow::Result<Option<Profile>> {
 /// The setting holding the applied profile (as TOML).
 const SETTING: &str = "profile";
 
+/// The profile stored in a vault's database, if any.
+pub(crate) fn stored(store: &coffer_store::Store) -> anyhow::Result<Option<Profile>> {
+    match store.setting(SETTING).context("reading the profile")? {
+        Some(text) => Ok(Some(toml::from_str(&text).map_err(|e| {
+            refusal(
+                Code::VaultDamaged,
+                format!("the vault's stored profile: {e}"),
+            )
+        })?)),
+        None => Ok(None),
+    }
+}
+
 impl Vault {
     /// Applies `profile` to this (new) vault: its escrow recipient, its OAuth
     /// client, and its policies, which from now on are the vault's floor.
@@ -245,19 +258,7 @@ impl Vault {
 
     /// The profile this vault was provisioned with, if any.
     pub fn profile(&self) -> anyhow::Result<Option<Profile>> {
-        match self
-            .store()
-            .setting(SETTING)
-            .context("reading the profile")?
-        {
-            Some(text) => Ok(Some(toml::from_str(&text).map_err(|e| {
-                refusal(
-                    Code::VaultDamaged,
-                    format!("the vault's stored profile: {e}"),
-                )
-            })?)),
-            None => Ok(None),
-        }
+        stored(self.store())
     }
 
     /// The organisation's policies in force (all unset without a profile).

@@ -60,4 +60,36 @@ describe("StrengthMeter", () => {
     await tick();
     expect(screen.getByTestId("strength-label").textContent).toBe("Very strong");
   });
+
+  it("raises the minimum to the organisation's, and says so", async () => {
+    const good: Strength = { score: 3, acceptable: true, warning: null, suggestions: [], crackTime: "3 years" };
+    const check = vi.fn(async (p: string) => (p.length > 30 ? strong : good));
+    let verdict: Strength | null = null;
+    const { rerender } = render(StrengthMeter, {
+      props: { passphrase: "", check, orgMinScore: 4, get strength() { return verdict; }, set strength(s) { verdict = s; } },
+    });
+    // Said before anything is typed.
+    expect(screen.getByTestId("strength-policy").textContent).toBe("Your organisation requires strength 4/4 (“Very strong”).");
+    await rerender({ passphrase: "tulip orbit cactus" });
+    await vi.advanceTimersByTimeAsync(150);
+    await tick();
+    // Strong by Coffer's own minimum, not by the organisation's.
+    expect(screen.getByTestId("strength-label").textContent).toBe("Strong");
+    expect(screen.getByTestId("strength-need").textContent).toContain("Not strong enough for your organisation yet");
+    expect(verdict).toMatchObject({ score: 3, acceptable: false });
+    expect(screen.getByRole("meter").classList.contains("below")).toBe(true);
+    await rerender({ passphrase: "tulip orbit cactus lantern harbour" });
+    await vi.advanceTimersByTimeAsync(150);
+    await tick();
+    expect(screen.queryByTestId("strength-need")).toBeNull();
+    expect(verdict).toMatchObject({ score: 4, acceptable: true });
+  });
+
+  it("keeps Coffer's own minimum when the organisation's is lower", async () => {
+    render(StrengthMeter, { props: { passphrase: "p", check: async () => weak, orgMinScore: 2 } });
+    await vi.advanceTimersByTimeAsync(150);
+    await tick();
+    expect(screen.queryByTestId("strength-policy")).toBeNull();
+    expect(screen.getByTestId("strength-need").textContent).toContain("Coffer needs at least “Strong”");
+  });
 });

@@ -25,13 +25,13 @@ export function autoLockCap(profile: Profile | null | undefined): number | null 
 
 /**
  * Why the profile refuses `minutes` of auto-lock (0: never), in the engine's
- * words (`Vault::check_auto_lock`); null when it allows them.
+ * words (`Vault::check_auto_lock`, as a sentence); null when it allows them.
  */
 export function autoLockRefusal(minutes: number, profile: Profile | null | undefined): string | null {
   const cap = autoLockCap(profile);
   if (cap === null) return null;
-  if (minutes === 0) return "your organisation's profile requires auto-lock: it cannot be turned off";
-  if (minutes > cap) return `your organisation's profile sets auto-lock (minutes) to at most ${cap}; ${minutes} is not allowed`;
+  if (minutes === 0) return "Your organisation's profile requires auto-lock: it cannot be turned off.";
+  if (minutes > cap) return `Your organisation's profile sets auto-lock (minutes) to at most ${cap}; ${minutes} is not allowed.`;
   return null;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import FirstRun from "./FirstRun.svelte";
 import type { DemoAccount, Strength } from "../lib/api";
+import { FINGERPRINT, FULL_PROFILE } from "../test/profiles";
 
 const STRONG = "correct horse battery staple";
 const KEY = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH";
@@ -217,5 +218,52 @@ describe("FirstRun", () => {
     expect(document.activeElement?.textContent).toBe("No vault yet");
     await fireEvent.click(screen.getByTestId("create-vault"));
     expect(document.activeElement?.textContent).toBe("Create a vault");
+  });
+
+  it("shows the installed provisioning profile, and what it sets, before anything is created", () => {
+    setup({ profile: FULL_PROFILE });
+    const notice = screen.getByTestId("profile-notice");
+    expect(notice.querySelector("h3")?.textContent).toBe("Provisioned by Example GmbH");
+    const items = [...notice.querySelectorAll("li")].map((li) => li.textContent?.trim());
+    expect(items).toContain(`Escrow: every new seal is also encrypted to Example GmbH's key. Fingerprint: ${FINGERPRINT}`);
+    expect(items).toContain("Passphrase strength at least 4/4 (“Very strong”).");
+    expect(items).toContain("Locks itself after at most 10 idle minutes; auto-lock cannot be turned off.");
+    expect(items).toContain("Folders left unsealed: Shared/Calendar, Journal.");
+    expect(items).toContain("Messages larger than 26.2 MB are left unsealed.");
+    expect(screen.getByTestId("profile-fingerprint").classList.contains("mono")).toBe(true);
+  });
+
+  it("shows no profile notice without a profile", () => {
+    setup();
+    expect(screen.queryByTestId("profile-notice")).toBeNull();
+  });
+
+  it("names no one when the profile has no organisation", () => {
+    setup({ profile: { ...FULL_PROFILE, organisation: null } });
+    expect(screen.getByTestId("profile-notice").querySelector("h3")?.textContent).toBe("Provisioned by your organisation");
+  });
+
+  it("needs the profile's higher passphrase strength to create the vault", async () => {
+    // "Strong" (3, acceptable by Coffer's own minimum) from 20 characters, "Very strong" from 40.
+    const graded = async (p: string): Promise<Strength> => {
+      const score = p.length >= 40 ? 4 : p.length >= 20 ? 3 : 1;
+      return { score, acceptable: score >= 3, warning: null, suggestions: [], crackTime: "years" };
+    };
+    const { create } = setup({ profile: FULL_PROFILE, checkStrength: graded });
+    await fireEvent.click(screen.getByTestId("create-vault"));
+    expect(screen.getByTestId("strength-policy").textContent).toContain("Your organisation requires strength 4/4");
+    await typeIn("new-passphrase", STRONG);
+    await typeIn("repeat-passphrase", STRONG);
+    await waitFor(() => expect(screen.getByTestId("strength-label").textContent).toBe("Strong"));
+    expect(screen.getByTestId("strength-need").textContent).toContain("Not strong enough for your organisation yet");
+    expect(submitButton().disabled).toBe(true);
+    expect(screen.getByTestId("create-why").textContent).toContain("not strong enough");
+    const longer = `${STRONG} lantern harbour`;
+    await typeIn("new-passphrase", longer);
+    await typeIn("repeat-passphrase", longer);
+    await waitFor(() => expect(submitButton().disabled).toBe(false));
+    await fireEvent.click(submitButton());
+    await screen.findByTestId("recovery-key");
+    expect(create).toHaveBeenCalledWith(longer);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import Settings from "./Settings.svelte";
 import type { AccountInfo, AccountRequest, Settings as SettingsT, Strength } from "../lib/api";
+import { EMPTY_PROFILE, FINGERPRINT, FULL_PROFILE, RECIPIENT } from "../test/profiles";
 
 const STRONG = "correct horse battery staple";
 const ACCOUNTS: AccountInfo[] = [
@@ -179,5 +180,120 @@ describe("Settings", () => {
     expect((await screen.findByTestId("accounts-error")).textContent).toContain("timed out after 5 minutes");
     expect(screen.queryByTestId("sign-in-again-done")).toBeNull();
     expect((screen.getByTestId("sign-in-again") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  describe("organisation escrow and the profile", () => {
+    const ESCROW = { recipient: RECIPIENT, fingerprint: FINGERPRINT };
+
+    it("says plainly that escrow is off", () => {
+      setup();
+      const status = screen.getByTestId("escrow-status");
+      expect(status.textContent).toContain("Escrow is off: only this vault's key opens its seals.");
+      expect(status.getAttribute("data-escrow")).toBe("off");
+      expect(screen.queryByTestId("escrow-fingerprint")).toBeNull();
+      expect(screen.queryByTestId("profile-policies")).toBeNull();
+    });
+
+    it("says plainly that escrow is on, to whose key, and that the profile set it", () => {
+      setup({ escrow: ESCROW, profile: FULL_PROFILE });
+      const status = screen.getByTestId("escrow-status");
+      expect(status.getAttribute("data-escrow")).toBe("on");
+      expect(status.textContent).toContain(
+        `Escrow is ON: every new seal is also encrypted to Example GmbH's key. Fingerprint: ${FINGERPRINT}`,
+      );
+      const fp = screen.getByTestId("escrow-fingerprint");
+      expect(fp.textContent).toBe(FINGERPRINT);
+      expect(fp.classList.contains("mono")).toBe(true);
+      expect(screen.getByTestId("escrow-source").textContent).toContain("Set by your organisation's profile");
+      // Shown, never changed here.
+      expect(within(status).queryByRole("button")).toBeNull();
+    });
+
+    it("says whose key without a profile, and where escrow set by hand is changed", () => {
+      setup({ escrow: ESCROW });
+      expect(screen.getByTestId("escrow-status").textContent).toContain(
+        "Escrow is ON: every new seal is also encrypted to your organisation's key.",
+      );
+      expect(screen.getByTestId("escrow-source").textContent).not.toContain("profile");
+      expect(screen.getByTestId("escrow-source").textContent).toContain("coffer escrow");
+    });
+
+    it("lists the provisioning profile's policies", () => {
+      setup({ escrow: ESCROW, profile: FULL_PROFILE });
+      const section = screen.getByTestId("profile-policies");
+      expect(section.textContent).toContain("provisioned by Example GmbH");
+      const items = [...section.querySelectorAll("li")].map((li) => li.textContent?.trim());
+      expect(items).toContain(`Escrow: every new seal is also encrypted to Example GmbH's key. Fingerprint: ${FINGERPRINT}`);
+      expect(items).toContain("Passphrase strength at least 4/4 (“Very strong”).");
+      expect(items).toContain("Locks itself after at most 10 idle minutes; auto-lock cannot be turned off.");
+      expect(items).toContain("Folders left unsealed: Shared/Calendar, Journal.");
+      expect(items).toContain("Messages larger than 26.2 MB are left unsealed.");
+    });
+
+    it("says so when the profile sets nothing", () => {
+      setup({ profile: EMPTY_PROFILE });
+      expect(screen.getByTestId("profile-policies").textContent).toContain("It sets no policies");
+      expect(input("settings-autolock").max).toBe("1440");
+    });
+
+    it("caps auto-lock at the profile's maximum, and never 'never'", async () => {
+      const s = setup({ profile: FULL_PROFILE });
+      await waitFor(() => expect(input("settings-autolock").value).toBe("10"));
+      expect(input("settings-autolock").max).toBe("10");
+      expect(input("settings-autolock").min).toBe("1");
+      expect(screen.getByTestId("settings-autolock-hint").textContent).toContain("At most 10 minutes (your organisation's profile)");
+      await fireEvent.input(input("settings-autolock"), { target: { value: "30" } });
+      await fireEvent.click(screen.getByTestId("settings-save"));
+      expect((await screen.findByTestId("settings-error")).textContent).toBe(
+        "Your organisation's profile sets auto-lock (minutes) to at most 10; 30 is not allowed.",
+      );
+      await fireEvent.input(input("settings-autolock"), { target: { value: "0" } });
+      await fireEvent.click(screen.getByTestId("settings-save"));
+      await waitFor(() => expect(screen.getByTestId("settings-error").textContent).toContain("it cannot be turned off"));
+      expect(s.saveSettings).not.toHaveBeenCalled();
+      await fireEvent.input(input("settings-autolock"), { target: { value: "5" } });
+      await fireEvent.click(screen.getByTestId("settings-save"));
+      await waitFor(() => expect(screen.getByTestId("settings-saved")).toBeTruthy());
+      expect(s.saveSettings).toHaveBeenCalledWith(5, 512_000_000);
+      expect(screen.queryByTestId("settings-error")).toBeNull();
+    });
+
+    it("shows the engine's refusal of an auto-lock time", async () => {
+      // The session's profile allows 10 minutes; the vault's (newer) allows 3.
+      const refusal = "your organisation's profile sets auto-lock (minutes) to at most 3; 5 is not allowed";
+      const saveSettings = vi.fn(async (_a: number, _b: number): Promise<SettingsT> => {
+        throw { code: "bad_request", message: refusal };
+      });
+      setup({ profile: FULL_PROFILE, saveSettings });
+      await waitFor(() => expect(input("settings-autolock").value).toBe("10"));
+      await fireEvent.input(input("settings-autolock"), { target: { value: "5" } });
+      await fireEvent.click(screen.getByTestId("settings-save"));
+      expect((await screen.findByTestId("settings-error")).textContent).toBe(refusal);
+      expect(saveSettings).toHaveBeenCalledWith(5, 512_000_000);
+      expect(screen.queryByTestId("settings-saved")).toBeNull();
+    });
+
+    it("needs the profile's higher strength for a new passphrase", async () => {
+      const graded = async (p: string): Promise<Strength> => {
+        const score = p.length >= 40 ? 4 : p.length >= 20 ? 3 : 1;
+        return { score, acceptable: score >= 3, warning: null, suggestions: [], crackTime: "years" };
+      };
+      const s = setup({ profile: FULL_PROFILE, checkStrength: graded });
+      const submit = screen.getByTestId("change-submit") as HTMLButtonElement;
+      expect(screen.getByTestId("strength-policy").textContent).toBe("Your organisation requires strength 4/4 (“Very strong”).");
+      await fireEvent.input(input("current-passphrase"), { target: { value: "old passphrase" } });
+      await fireEvent.input(input("new-passphrase"), { target: { value: STRONG } });
+      await fireEvent.input(input("repeat-passphrase"), { target: { value: STRONG } });
+      await waitFor(() => expect(screen.getByTestId("strength-label").textContent).toBe("Strong"));
+      expect(screen.getByTestId("strength-need")).toBeTruthy();
+      expect(submit.disabled).toBe(true);
+      const longer = `${STRONG} lantern harbour`;
+      await fireEvent.input(input("new-passphrase"), { target: { value: longer } });
+      await fireEvent.input(input("repeat-passphrase"), { target: { value: longer } });
+      await waitFor(() => expect(submit.disabled).toBe(false));
+      await fireEvent.click(submit);
+      expect(await screen.findByTestId("change-done")).toBeTruthy();
+      expect(s.change).toHaveBeenCalledWith("old passphrase", longer);
+    });
   });
 });

@@ -45,6 +45,13 @@ impl Vault {
             }
             Err(e) => return Err(e).with_context(|| store_context(&layout)),
         };
+        // The organisation's profile, inside the database, may ask for a
+        // stronger passphrase than Coffer's own rule.
+        let profile_min =
+            crate::profile::stored(&store)?.and_then(|p| p.policy.min_passphrase_score);
+        if let Some(min) = profile_min {
+            policy.at_least(min).check_new_passphrase(new_passphrase)?;
+        }
         let file = wrap(&master, new_passphrase, policy.target())?;
         files::write_private(&layout.key_file(), &file.to_bytes(), Replace::Atomically)
             .context("writing the key file")?;
