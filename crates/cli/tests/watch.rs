@@ -369,7 +369,7 @@ fn while_watching_seal_is_refused_and_after_kill_9_it_runs() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert!(text(&out).contains("[account_busy]"), "{}", text(&out));
         assert!(
-            text(&out).contains("is being sealed by another coffer process"),
+            text(&out).contains("is being kept sealed by a coffer process"),
             "{}",
             text(&out)
         );

@@ -58,6 +58,7 @@ pub enum Code {
     /// signing in again helps.
     SignInAgain,
     /// No OAuth client ID is configured for the provider.
+    #[serde(rename = "oauth_client_missing")]
     OAuthClientMissing,
     /// The server's certificate is not trusted (or the CA file is unusable).
     CertificateUntrusted,
