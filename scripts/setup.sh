@@ -23,6 +23,8 @@ if ! command -v npm >/dev/null; then app_packages+=(nodejs npm); fi
 app_packages+=(dovecot-imapd dovecot-lmtpd postfix)
 test_packages=(
   dovecot-lmtpd postfix age xvfb xauth webkit2gtk-driver isync time
+  # The headless service: its unit checked, its passphrase from a keyring.
+  systemd dbus-daemon gnome-keyring libsecret-tools
 )
 
 packages=("${app_packages[@]}")

@@ -20,6 +20,8 @@ cleanup() {
   # Servers whose directory is already gone, and the app's test drivers.
   pkill -f 'dovecot -c /tmp/coffer-mailserver-' 2>/dev/null || true
   pkill -f '^tauri-driver|WebKitWebDriver' 2>/dev/null || true
+  # The keyring test's own D-Bus session, if a killed test left it.
+  pkill -f 'gnome-keyring-daemon --unlock --components=secrets' 2>/dev/null || true
 }
 trap cleanup EXIT
 

@@ -203,3 +203,93 @@ fn the_service_unit_seals_delivered_mail_and_says_who_holds_the_account() {
         text(&status)
     );
 }
+
+/// The service unlocking from the desktop's Secret Service keyring, in a
+/// D-Bus session of its own with a real GNOME Keyring: without the item, a
+/// clear refusal; with the passphrase stored by the deployer's tool
+/// (`secret-tool`), `install --keyring` writes a unit that names no file,
+/// and its command line seals a delivered message.
+#[test]
+fn the_service_can_unlock_from_the_desktop_keyring() {
+    for tool in ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"] {
+        assert!(
+            Command::new("which")
+                .arg(tool)
+                .output()
+                .unwrap()
+                .status
+                .success(),
+            "{tool} is not installed (scripts/setup.sh test installs it)"
+        );
+    }
+    let p = Place::new();
+    let home = p.t.root().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let script = p.t.root().join("keyring.sh");
+    std::fs::write(
+        &script,
+        r#"set -eu
+printf x | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+sleep 0.5
+if "$COFFER" --vault "$VAULT" watch --service --keyring --account mail --once-sealed 1 2>"$HOME/err1"; then
+  echo "unlocked without a stored passphrase"; exit 10
+fi
+grep -q "holds no passphrase" "$HOME/err1" || { cat "$HOME/err1"; exit 11; }
+printf '%s' "$PASS" | secret-tool store --label="Coffer vault" application coffer vault "$VAULT"
+"$COFFER" --vault "$VAULT" service install --account mail --keyring
+unit="$XDG_CONFIG_HOME/systemd/user/coffer-watch-mail.service"
+grep -q -- '"--keyring"' "$unit" || { cat "$unit"; exit 12; }
+if grep -q -- '--passphrase-file' "$unit"; then cat "$unit"; exit 13; fi
+touch "$HOME/ready"
+eval "$(sed -n 's/^ExecStart=//p' "$unit") --once-sealed 1"
+"#,
+    )
+    .unwrap();
+    let mut run = Command::new("dbus-run-session")
+        .args(["--", "bash"])
+        .arg(&script)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", &p.config)
+        .env("COFFER", env!("CARGO_BIN_EXE_coffer"))
+        .env("VAULT", p.t.dir())
+        .env("PASS", coffer_harness::PASSPHRASE)
+        .env("COFFER_TEST_KDF", "weak")
+        .env_remove("COFFER_VAULT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !home.join("ready").exists() {
+        if let Some(status) = run.try_wait().unwrap() {
+            let out = run.wait_with_output().unwrap();
+            panic!("the keyring script ended early ({status}): {}", text(&out));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the keyring script never got ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let eml = b"From: a@example.org\r\nSubject: keyring\r\n\r\nseal me too\r\n";
+    p.t.server.deliver(USER, "INBOX", eml).unwrap();
+    while run.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = run.kill();
+            panic!("the service did not seal within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = run.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("<6>sealed INBOX uid"),
+        "{}",
+        text(&out)
+    );
+    let inbox = p.t.server.mailbox_contents(USER, "INBOX").unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(coffer_core::inspect(&inbox[0].bytes).is_ok(), "not sealed");
+}

@@ -8,6 +8,7 @@
 mod config;
 mod error;
 pub mod imap;
+pub mod keyring;
 pub mod mutf7;
 pub mod oauth;
 pub mod smtp;

@@ -27,6 +27,8 @@ const NETWORK_CRATES: &[&str] = &[
     "hyper",
     "socket2",
     "ureq",
+    "zbus",
+    "secret-service",
 ];
 /// Crates that speak SQL.
 const SQL_CRATES: &[&str] = &["rusqlite", "libsqlite3-sys", "sqlx", "diesel"];

@@ -103,6 +103,18 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// Unlocks the vault in `dir` with the passphrase the desktop's keyring
+/// holds for it (docs/SERVICE.md).
+fn unlock_from_keyring(dir: &Path) -> anyhow::Result<Vault> {
+    let absolute = std::path::absolute(dir).context("resolving the vault directory")?;
+    let key = absolute.to_string_lossy().into_owned();
+    let passphrase = runtime()?
+        .block_on(coffer_engine::net::keyring::passphrase(&key))
+        .map_err(|e| coffer_engine::refusal(coffer_engine::Code::BadRequest, e))?;
+    Vault::unlock(dir, &passphrase, KdfPolicy::from_env())
+        .with_context(|| format!("unlocking the vault in {}", dir.display()))
+}
+
 /// Asks for the passphrase and unlocks the vault in `dir`.
 fn unlock(dir: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
     let passphrase = passphrase::read(pass_file, "Passphrase: ")?;

@@ -23,6 +23,10 @@ pub enum ServiceCommand {
         /// The account (optional when the vault has exactly one).
         #[arg(long)]
         account: Option<String>,
+        /// Unlock from the desktop's Secret Service keyring instead of
+        /// --passphrase-file (the deployment stores the passphrase there).
+        #[arg(long)]
+        keyring: bool,
     },
     /// Whether the unit is installed and running.
     Status {
@@ -105,17 +109,28 @@ fn quote(arg: &str) -> String {
     out
 }
 
+/// Where the unit's `coffer watch` finds the passphrase.
+pub enum Unlock<'a> {
+    /// A file only the user can read.
+    File(&'a Path),
+    /// The desktop's Secret Service keyring.
+    Keyring,
+}
+
 /// The unit file.
-pub fn unit(exe: &Path, vault: &Path, pass: &Path, account: Option<&str>) -> String {
+pub fn unit(exe: &Path, vault: &Path, unlock: &Unlock<'_>, account: Option<&str>) -> String {
     let mut command = vec![
         exe.display().to_string(),
         "--vault".into(),
         vault.display().to_string(),
-        "--passphrase-file".into(),
-        pass.display().to_string(),
-        "watch".into(),
-        "--service".into(),
     ];
+    if let Unlock::File(pass) = unlock {
+        command.extend(["--passphrase-file".into(), pass.display().to_string()]);
+    }
+    command.extend(["watch".into(), "--service".into()]);
+    if let Unlock::Keyring = unlock {
+        command.push("--keyring".into());
+    }
     if let Some(a) = account {
         command.extend(["--account".into(), a.to_owned()]);
     }
@@ -173,20 +188,31 @@ fn systemctl(args: &[&str]) -> Result<String, String> {
 /// Runs a service subcommand.
 pub fn run(dir: &Path, pass_file: Option<&Path>, command: ServiceCommand) -> anyhow::Result<()> {
     match command {
-        ServiceCommand::Install { account } => {
-            let pass = pass_file.ok_or_else(|| {
-                refusal(
-                    Code::BadRequest,
-                    "name the passphrase file the service unlocks with: `coffer \
-                     --passphrase-file FILE service install` (written by whoever deploys, mode \
-                     0600; docs/SERVICE.md)",
-                )
-            })?;
-            check_private(pass)?;
-            let pass = std::path::absolute(pass).context("resolving the passphrase file")?;
+        ServiceCommand::Install { account, keyring } => {
             let vault_dir = std::path::absolute(dir).context("resolving the vault directory")?;
-            // The file must unlock the vault, and the account must exist.
-            let vault = super::unlock(&vault_dir, Some(&pass))?;
+            // What the unit unlocks with must unlock the vault now, and the
+            // account must exist.
+            let (vault, pass) = match keyring {
+                true => (super::unlock_from_keyring(&vault_dir)?, None),
+                false => {
+                    let pass = pass_file.ok_or_else(|| {
+                        refusal(
+                            Code::BadRequest,
+                            "name the passphrase file the service unlocks with: `coffer \
+                             --passphrase-file FILE service install` (written by whoever \
+                             deploys, mode 0600), or use --keyring (docs/SERVICE.md)",
+                        )
+                    })?;
+                    check_private(pass)?;
+                    let pass =
+                        std::path::absolute(pass).context("resolving the passphrase file")?;
+                    (super::unlock(&vault_dir, Some(&pass))?, Some(pass))
+                }
+            };
+            let unlock = match &pass {
+                Some(p) => Unlock::File(p),
+                None => Unlock::Keyring,
+            };
             let accounts = vault.accounts()?;
             match &account {
                 Some(a) if !accounts.iter().any(|x| &x.name == a) => {
@@ -204,7 +230,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: ServiceCommand) -> any
             std::fs::create_dir_all(&units)
                 .with_context(|| format!("creating {}", units.display()))?;
             let path = units.join(&name);
-            std::fs::write(&path, unit(&exe, &vault_dir, &pass, account.as_deref()))
+            std::fs::write(&path, unit(&exe, &vault_dir, &unlock, account.as_deref()))
                 .with_context(|| format!("writing {}", path.display()))?;
             say!("wrote {}", path.display());
             match systemctl(&["daemon-reload"]).and_then(|_| systemctl(&["enable", "--now", &name]))

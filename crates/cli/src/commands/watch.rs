@@ -31,6 +31,11 @@ pub struct WatchArgs {
     /// service holds the account.
     #[arg(long)]
     pub service: bool,
+    /// Unlock with the passphrase the desktop's Secret Service keyring holds
+    /// for this vault (attributes application=coffer, vault=DIR) instead of
+    /// a file or a prompt.
+    #[arg(long)]
+    pub keyring: bool,
     /// Exit 0 once N messages were sealed (for tests and scripts).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub once_sealed: Option<u64>,
@@ -49,18 +54,23 @@ fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Resu
     if args.service {
         crate::term::set_journal();
         coffer_engine::set_lock_role("the Coffer service (systemd)");
-        let file = pass_file.ok_or_else(|| {
-            coffer_engine::refusal(
-                coffer_engine::Code::BadRequest,
-                "the service needs --passphrase-file (see docs/SERVICE.md)",
-            )
-        })?;
-        super::service::check_private(file)?;
         if coffer_engine::VaultStatus::inspect(dir).state != coffer_engine::VaultState::Present {
             return Err(coffer_engine::VaultError::NotFound(dir.to_path_buf()).into());
         }
+        if !args.keyring {
+            let file = pass_file.ok_or_else(|| {
+                coffer_engine::refusal(
+                    coffer_engine::Code::BadRequest,
+                    "the service needs --passphrase-file or --keyring (see docs/SERVICE.md)",
+                )
+            })?;
+            super::service::check_private(file)?;
+        }
     }
-    let vault = super::unlock(dir, pass_file)?;
+    let vault = match args.keyring {
+        true => super::unlock_from_keyring(dir)?,
+        false => super::unlock(dir, pass_file)?,
+    };
     let poll_seconds = match args.poll_seconds {
         Some(asked) => {
             vault.check_watch_interval(asked)?;
