@@ -137,6 +137,11 @@ pub enum Command {
     /// re-sealed. Not available yet: it refuses and explains (changing the
     /// passphrase does not revoke an old copy of the key file).
     Rekey,
+    /// Re-seal every seal of the vault to its current recipient set (after
+    /// the escrow recipient was added, changed or removed), under a new key
+    /// generation, by the same safe path as `seal`; resumes after an
+    /// interruption. `--account` limits one run.
+    Rotate(crate::commands::SealArgs),
     /// Search the sealed mail (the local index): words, "phrases", warr*,
     /// from: to: cc: subject: in: filename: has:attachment is:unread
     /// before:/after:DATE newer_than:/older_than: larger:/smaller:, AND OR

@@ -78,6 +78,8 @@ struct Stage {
     t: TestVault,
     proxy: FaultProxy,
     originals: Vec<Original>,
+    /// A rotation is under way: old seals may be marked \Deleted.
+    rotating: std::cell::Cell<bool>,
 }
 
 /// A server without UIDPLUS (originals go by way of Coffer's purge
@@ -116,6 +118,7 @@ impl Stage {
             t,
             proxy,
             originals,
+            rotating: std::cell::Cell::new(false),
         }
     }
 
@@ -183,6 +186,9 @@ impl Stage {
             );
             let mut plain = vec![0usize; self.originals.len()];
             let mut sealed = vec![0usize; self.originals.len()];
+            // Seals a rotation marked \Deleted once their new copy was
+            // verified: each must have a live seal of its original beside it.
+            let mut deleted_seals = Vec::new();
             for m in &contents {
                 let is_seal = m.bytes.windows(15).any(|w| w == b"X-Coffer-Seal: ");
                 let content = if is_seal {
@@ -190,10 +196,14 @@ impl Stage {
                         panic!("{when}: a seal in {folder} does not open: {e}")
                     });
                     assert_eq!(opened.authenticity, Authenticity::Verified, "{when}");
-                    assert!(
-                        !m.flags.iter().any(|f| f == "\\Deleted"),
-                        "{when}: our seal is \\Deleted"
-                    );
+                    if m.flags.iter().any(|f| f == "\\Deleted") {
+                        assert!(
+                            self.rotating.get() && !converged,
+                            "{when}: our seal is \\Deleted"
+                        );
+                        deleted_seals.push(opened.original);
+                        continue;
+                    }
                     opened.original
                 } else {
                     m.bytes.clone()
@@ -234,6 +244,17 @@ impl Stage {
                     }
                 }
             }
+            for original in &deleted_seals {
+                let i = self
+                    .originals
+                    .iter()
+                    .position(|o| o.folder == folder && &o.bytes == original)
+                    .unwrap_or_else(|| panic!("{when}: a \\Deleted seal of no original"));
+                assert!(
+                    sealed[i] >= 1,
+                    "{when}: original {i}'s only seal is marked \\Deleted"
+                );
+            }
             for (i, o) in self
                 .originals
                 .iter()
@@ -266,6 +287,37 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+impl Stage {
+    /// One in-process rotation run; its error (if the proxy cut it) is fine.
+    fn rotate_once(&self, vault: &mut Vault) -> anyhow::Result<coffer_engine::seal::RotateSummary> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let options = SealOptions {
+            batch_messages: 3,
+            workers: 2,
+            ..SealOptions::default()
+        };
+        runtime.block_on(vault.rotate(Some("acct"), &options, |_| {}))
+    }
+
+    /// After a finished rotation: every seal is to the vault and the
+    /// organisation (two recipients).
+    fn check_rotated(&self, when: &str) {
+        for folder in FOLDERS {
+            for m in self.t.server.mailbox_contents(USER, folder).unwrap() {
+                let info = coffer_core::inspect(&m.bytes).unwrap();
+                assert_eq!(
+                    info.recipient_count(),
+                    2,
+                    "{when}: a seal in {folder} not rotated"
+                );
+            }
+        }
+    }
 }
 
 /// Runs to completion (no faults); must converge within a few runs.
@@ -416,6 +468,17 @@ fn without_uidplus_kill_minus_nine_at_random_moments_loses_nothing() {
 /// every four kills, each stage then finished by the binary. Returns the
 /// stages.
 fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
+    kill_campaign_of("seal", server, kills, |stage| stage)
+}
+
+/// The kill campaign of `coffer COMMAND --account acct` on stages made by
+/// `server` and then `prepare`d.
+fn kill_campaign_of(
+    command: &'static str,
+    server: fn() -> Builder,
+    kills: u64,
+    prepare: fn(Stage) -> Stage,
+) -> Vec<Stage> {
     let seed = env_or("COFFER_FAULT_SEED", rand::random());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     println!("kill campaign: seed {seed}");
@@ -426,7 +489,7 @@ fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
             .arg(stage.vault_dir())
             .arg("--passphrase-file")
             .arg(pass)
-            .args(["seal", "--account", "acct"])
+            .args([command, "--account", "acct"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -434,16 +497,16 @@ fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
     };
 
     // Calibrate the length of one whole run of the binary.
-    let stage = Stage::new(server());
+    let stage = prepare(Stage::new(server()));
     let pass = pass_file(&stage);
     let started = Instant::now();
     assert!(spawn(&stage, &pass).wait().unwrap().success());
     let whole = started.elapsed();
-    println!("one whole run of `coffer seal` takes {whole:?}");
+    println!("one whole run of `coffer {command}` takes {whole:?}");
 
     let (mut killed, mut finished_first) = (0u64, 0u64);
     let mut stages = vec![stage];
-    let mut stage = Stage::new(server());
+    let mut stage = prepare(Stage::new(server()));
     let mut pass = pass_file(&stage);
     // Later runs on a stage have less left to do than the calibrated whole
     // run, and a loaded machine makes the calibration long: when a run
@@ -453,7 +516,7 @@ fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
     let mut k = 0;
     while k < kills || (killed < kills / 2 && k < kills * 3) {
         if k % 4 == 0 && k > 0 {
-            stages.push(std::mem::replace(&mut stage, Stage::new(server())));
+            stages.push(std::mem::replace(&mut stage, prepare(Stage::new(server()))));
             pass = pass_file(&stage);
         }
         let mut child = spawn(&stage, &pass);
@@ -476,6 +539,9 @@ fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
                 "re-run after kill {k}"
             );
             stage.check(vault.keys(), true, &format!("after kill {k} and a re-run"));
+            if stage.rotating.get() {
+                stage.check_rotated(&format!("after kill {k} and a re-run"));
+            }
         }
         k += 1;
     }
@@ -488,4 +554,104 @@ fn kill_campaign(server: fn() -> Builder, kills: u64) -> Vec<Stage> {
     );
     stages.push(stage);
     stages
+}
+
+#[test]
+fn rotation_cut_at_a_hundred_offsets_loses_nothing_and_ends_sealed_once_to_the_new_set() {
+    let rounds = env_or("COFFER_FAULT_ROUNDS", 10);
+    let faults_per_round = 10;
+    let seed = env_or("COFFER_FAULT_SEED", rand::random());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    println!("rotation fault campaign: seed {seed} (COFFER_FAULT_SEED={seed} replays it)");
+    let org = coffer_core::MasterSecret::from_bytes(&mut [42; 32])
+        .derive()
+        .unwrap()
+        .recipient();
+    let fingerprint = coffer_core::escrow::fingerprint(&org);
+    // A sealed stage with escrow just turned on: every seal needs rotating.
+    let sealed_stage = || {
+        let stage = Stage::new(MailServer::builder());
+        let mut vault = stage.unlock();
+        converge(&stage, &vault, "sealing before the rotation");
+        vault.set_escrow(&org.to_string(), &fingerprint).unwrap();
+        stage.rotating.set(true);
+        (stage, vault)
+    };
+
+    // Calibrate: how many bytes does one whole rotation move?
+    let (stage, mut vault) = sealed_stage();
+    let before = stage.proxy.bytes_passed();
+    let done = stage.rotate_once(&mut vault).unwrap();
+    assert!(done.finished, "{done:?}");
+    let whole_run = stage.proxy.bytes_passed() - before;
+    stage.check(vault.keys(), true, "rotation calibration");
+    stage.check_rotated("rotation calibration");
+    println!("one whole rotation moves {whole_run} bytes");
+
+    let (mut injected, mut cut) = (0u64, 0u64);
+    for round in 0..rounds {
+        let (stage, mut vault) = sealed_stage();
+        let mut shrink = 1;
+        for k in 0..faults_per_round {
+            let span = (whole_run * (faults_per_round - k) / faults_per_round / shrink).max(2);
+            let offset = rng.gen_range(1..span);
+            stage.proxy.cut_after(offset);
+            let cuts_before = stage.proxy.cuts();
+            let _ = stage.rotate_once(&mut vault);
+            injected += 1;
+            let landed = stage.proxy.cuts() - cuts_before;
+            if landed == 0 {
+                shrink *= 2;
+            }
+            cut += landed;
+            stage.check(
+                vault.keys(),
+                false,
+                &format!("rotation round {round} fault {k} at byte {offset}"),
+            );
+        }
+        stage.proxy.unlimited();
+        let mut finished = false;
+        for attempt in 0..4 {
+            match stage.rotate_once(&mut vault) {
+                Ok(done) if done.finished => {
+                    finished = true;
+                    break;
+                }
+                Ok(done) => println!("round {round}: converging rotation {attempt}: {done:?}"),
+                Err(e) => println!("round {round}: converging rotation {attempt} failed: {e:#}"),
+            }
+        }
+        assert!(finished, "round {round}: the rotation did not finish");
+        let when = format!("rotation round {round} after its faults");
+        stage.check(vault.keys(), true, &when);
+        stage.check_rotated(&when);
+    }
+    println!(
+        "rotation cut faults: {injected} injected, {cut} connections cut, {rounds} rounds converged"
+    );
+    assert!(injected >= 100 || rounds < 10);
+    assert!(
+        cut >= injected / 2,
+        "most faults must land inside a run ({cut} of {injected})"
+    );
+}
+
+#[test]
+fn rotation_killed_at_random_moments_loses_nothing() {
+    let kills = env_or("COFFER_FAULT_KILLS", 8);
+    kill_campaign_of("rotate", MailServer::builder, kills, |stage| {
+        let mut vault = stage.unlock();
+        converge(&stage, &vault, "sealing before the rotation");
+        let org = coffer_core::MasterSecret::from_bytes(&mut [43; 32])
+            .derive()
+            .unwrap()
+            .recipient();
+        vault
+            .set_escrow(&org.to_string(), &coffer_core::escrow::fingerprint(&org))
+            .unwrap();
+        stage.rotating.set(true);
+        drop(vault);
+        stage
+    });
 }

@@ -145,7 +145,12 @@ impl MacKey {
 pub struct VaultKeys {
     database: DatabaseKey,
     seal_auth: MacKey,
+    /// The seal-id key of generation 0 (what HKDF gives).
+    seal_id_base: MacKey,
+    /// The seal-id key of the current key generation.
     seal_id: MacKey,
+    /// The key generation new seals belong to (0 until the first rotation).
+    generation: u32,
     identity: x25519::Identity,
     /// Cached: computing it is a scalar multiplication, and every seal needs it.
     recipient: x25519::Recipient,
@@ -160,7 +165,9 @@ impl VaultKeys {
         Ok(Self {
             database: DatabaseKey(master.expand(LABEL_DATABASE)),
             seal_auth: MacKey(master.expand(LABEL_SEAL_AUTH)),
+            seal_id_base: MacKey(master.expand(LABEL_SEAL_ID)),
             seal_id: MacKey(master.expand(LABEL_SEAL_ID)),
+            generation: 0,
             recipient: identity.to_public(),
             identity,
             escrow: Vec::new(),
@@ -221,6 +228,30 @@ impl VaultKeys {
 
     pub(crate) fn seal_auth_key(&self) -> &MacKey {
         &self.seal_auth
+    }
+
+    /// Moves new seals to key generation `generation`: their seal ids are
+    /// keyed anew (generation 0 is the HKDF key itself; generation g the
+    /// HMAC-SHA256 of `coffer/v1/seal-id-generation/g` under it), so a
+    /// rotation's new seals are never taken for the old ones they replace.
+    /// Seals of every generation keep opening and verifying: the identity
+    /// and the MAC key do not change.
+    pub fn set_generation(&mut self, generation: u32) {
+        self.generation = generation;
+        let base = self.seal_id_base.expose_secret();
+        self.seal_id = match generation {
+            0 => MacKey(SecretBox::new(Box::new(*base))),
+            g => {
+                let label = format!("coffer/v1/seal-id-generation/{g}");
+                let key = crate::seal::manifest::hmac(&self.seal_id_base, &[label.as_bytes()]);
+                MacKey(SecretBox::new(Box::new(key)))
+            }
+        };
+    }
+
+    /// The key generation new seals belong to.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
     pub(crate) fn seal_id_key(&self) -> &MacKey {
@@ -326,6 +357,28 @@ mod tests {
         assert!(!a.ct_eq(&b));
         assert!(a.ct_eq(&MasterSecret::from_bytes(&mut a.expose_secret().clone())));
         assert_eq!(format!("{a:?}"), "MasterSecret([REDACTED])");
+    }
+
+    #[test]
+    fn a_new_generation_keys_seal_ids_anew_and_old_seals_still_open() {
+        let mut keys = master(6).derive().unwrap();
+        let sha = [3u8; 32];
+        let gen0 = crate::seal::seal_id_of_sha256(&keys, &sha);
+        let input = crate::SealInput {
+            folder: "INBOX",
+            flags: &[],
+            internaldate: crate::InternalDate::new(1_700_000_000, 0).unwrap(),
+            original: b"Subject: old\r\n\r\nbody\r\n",
+        };
+        let old = crate::seal(&keys, &input, &mut rand::rngs::OsRng).unwrap();
+        keys.set_generation(1);
+        let gen1 = crate::seal::seal_id_of_sha256(&keys, &sha);
+        assert_ne!(gen0, gen1);
+        assert_eq!(keys.generation(), 1);
+        let opened = crate::open(&keys, &old).unwrap();
+        assert_eq!(opened.authenticity, crate::Authenticity::Verified);
+        keys.set_generation(0);
+        assert_eq!(crate::seal::seal_id_of_sha256(&keys, &sha), gen0);
     }
 
     #[test]

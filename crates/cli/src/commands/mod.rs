@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Outcome {
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
         Command::Account { command } => account::run(&vault_dir, pass_file, command),
         Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
+        Command::Rotate(args) => return seal::rotate(&vault_dir, pass_file, &args),
         Command::Watch(args) => watch::run(&vault_dir, pass_file, &args),
         Command::Search(args) => read::search(&vault_dir, pass_file, &args),
         Command::Show(args) => read::show(&vault_dir, pass_file, &args),

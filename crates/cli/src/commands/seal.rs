@@ -42,19 +42,7 @@ pub struct SealArgs {
 /// unsealed for a reason shown) or [`Code::Failed`] (errors shown).
 pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
     let vault = super::unlock(dir, pass_file)?;
-    if let Some(asked) = args.max_message_size {
-        vault.check_max_message_bytes(asked)?;
-    }
-    let defaults = SealOptions::default();
-    let options = SealOptions {
-        folders: args.folders.clone(),
-        dry_run: args.dry_run,
-        max_message_bytes: args.max_message_size.unwrap_or(defaults.max_message_bytes),
-        workers: args.workers.unwrap_or(defaults.workers),
-        batch_messages: args.batch_messages.unwrap_or(defaults.batch_messages),
-        batch_bytes: args.batch_bytes.unwrap_or(defaults.batch_bytes),
-        ..defaults
-    };
+    let options = options(&vault, args)?;
     let mut bar = Bar::new();
     let runtime = super::runtime()?;
     let summary =
@@ -62,6 +50,54 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
     bar.bar.finish_and_clear();
     report(&summary, args.json)?;
     Ok(summary.outcome().code())
+}
+
+/// Runs `coffer rotate`: every account's seals re-sealed to the current
+/// recipient set, each run reported as `seal` reports it.
+pub fn rotate(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
+    let mut vault = super::unlock(dir, pass_file)?;
+    let options = options(&vault, args)?;
+    let mut bar = Bar::new();
+    let done =
+        super::runtime()?
+            .block_on(vault.rotate(args.account.as_deref(), &options, |p| bar.update(p)))?;
+    bar.bar.finish_and_clear();
+    let Some(generation) = done.generation else {
+        say!("nothing to rotate: every seal is already to the current recipient set");
+        return Ok(None);
+    };
+    let mut worst = None;
+    for summary in &done.runs {
+        report(summary, args.json)?;
+        worst = worst.or(summary.outcome().code());
+    }
+    if !args.json {
+        match done.finished {
+            true => say!("rotation to key generation {generation} finished"),
+            false => say!(
+                "rotation to key generation {generation} is not finished: run `coffer rotate` \
+                 again (it resumes)"
+            ),
+        }
+    }
+    Ok(worst)
+}
+
+/// The run's options from the arguments, within the profile's policy.
+fn options(vault: &coffer_engine::Vault, args: &SealArgs) -> anyhow::Result<SealOptions> {
+    if let Some(asked) = args.max_message_size {
+        vault.check_max_message_bytes(asked)?;
+    }
+    let defaults = SealOptions::default();
+    Ok(SealOptions {
+        folders: args.folders.clone(),
+        dry_run: args.dry_run,
+        max_message_bytes: args.max_message_size.unwrap_or(defaults.max_message_bytes),
+        workers: args.workers.unwrap_or(defaults.workers),
+        batch_messages: args.batch_messages.unwrap_or(defaults.batch_messages),
+        batch_bytes: args.batch_bytes.unwrap_or(defaults.batch_bytes),
+        ..defaults
+    })
 }
 
 /// The progress bar: bytes drive it, the message count rides in its text.

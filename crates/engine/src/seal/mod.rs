@@ -30,6 +30,7 @@ mod journal;
 mod plan;
 mod progress;
 mod purge;
+mod rotate;
 mod summary;
 mod verify;
 mod worker;
@@ -45,6 +46,7 @@ use tokio::sync::Semaphore;
 pub use control::SealControl;
 pub use progress::SealProgress;
 pub use purge::FOLDER as PURGE_FOLDER;
+pub use rotate::RotateSummary;
 pub use summary::{Failed, FolderSummary, NotOurs, Outcome, SealSummary, Skipped, WouldSeal};
 
 use crate::Vault;
@@ -71,6 +73,10 @@ pub struct SealOptions {
     pub memory_budget_bytes: u64,
     /// Pause and cancel between batches (the app's buttons).
     pub control: Option<std::sync::Arc<SealControl>>,
+    /// Key rotation (`Vault::rotate`): this vault's seals of older key
+    /// generations are taken as originals too, opened, and sealed anew to
+    /// the current generation and recipients, by the same safe path.
+    pub rotate: bool,
 }
 
 impl Default for SealOptions {
@@ -87,6 +93,7 @@ impl Default for SealOptions {
             batch_bytes: 4 * 1024 * 1024,
             memory_budget_bytes: 128 * 1024 * 1024,
             control: None,
+            rotate: false,
         }
     }
 }
@@ -227,6 +234,17 @@ impl Vault {
             options.max_message_bytes = options.max_message_bytes.min(max);
         }
         let options = &options;
+        if options.rotate && !deletion.removes() {
+            if let Err(error) = session.logout().await {
+                tracing::debug!(%error, "logout after refusing a rotation failed");
+            }
+            return Err(crate::refusal(
+                crate::Code::CapabilityMissing,
+                "rotation replaces every old seal with a new one, and this server cannot remove \
+                 the old ones safely (neither UIDPLUS nor MOVE, or expunging is off for the \
+                 account): nothing was changed",
+            ));
+        }
         let journal = journal::Journal::new(self.store(), &conn.name);
         if deletion == Deletion::MoveToPurge && !options.dry_run {
             // What an interrupted run left in Coffer's folder goes first.
@@ -259,6 +277,7 @@ impl Vault {
                 conn,
                 scope: conn.scope(),
                 uidplus,
+                rotate: options.rotate,
                 expunge: Cell::new(deletion == Deletion::UidExpunge),
                 purge: (deletion == Deletion::MoveToPurge).then(|| worker::PurgeState {
                     lock: tokio::sync::Mutex::new(()),

@@ -119,7 +119,11 @@ pub(super) async fn plan_folder(
         .filter(|r| r.uid_validity == validity)
         .map(|r| (r.uid, r))
         .collect();
-    let plaintext = messages.iter().filter(|m| !ours.contains(&m.uid));
+    // A rotation takes this vault's seals too: the worker opens each and
+    // seals anew those of an older key generation.
+    let plaintext = messages
+        .iter()
+        .filter(|m| options.rotate || !ours.contains(&m.uid));
     let items = choose_originals(folder, plaintext, &by_uid, options, summary);
     summary.folder(folder).planned = items.len() as u64;
     if options.dry_run {

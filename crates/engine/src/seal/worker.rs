@@ -36,6 +36,8 @@ pub(super) struct Shared<'a> {
     /// The account seal ids are keyed to.
     pub(super) scope: coffer_core::seal::AccountScope,
     pub(super) uidplus: bool,
+    /// A key rotation: seals of older generations are originals too.
+    pub(super) rotate: bool,
     /// Whether originals may be expunged: UIDPLUS, and the account not
     /// marked for a server caught expunging more than asked (turned off
     /// mid-run when this run catches it).
@@ -340,7 +342,7 @@ impl BatchRun<'_, '_> {
             let mut row = shared
                 .journal
                 .planned(name, folder.uid_validity, item.uid, item.size);
-            let Some(original) = fetched.remove(&item.uid) else {
+            let Some(mut original) = fetched.remove(&item.uid) else {
                 set(
                     &mut row,
                     JournalState::Abandoned,
@@ -351,6 +353,23 @@ impl BatchRun<'_, '_> {
                 self.settled.insert(item.uid);
                 continue;
             };
+            if shared.rotate {
+                match super::rotate::unwrap(shared.keys, &shared.scope, original) {
+                    super::rotate::Unwrapped::Current => {
+                        // Sealed to the current generation already.
+                        shared.summary.borrow_mut().folder(name).already_sealed += 1;
+                        set(
+                            &mut row,
+                            JournalState::Abandoned,
+                            "already of the current key generation",
+                        );
+                        abandoned.push(row);
+                        self.settled.insert(item.uid);
+                        continue;
+                    }
+                    super::rotate::Unwrapped::Original(m) => original = m,
+                }
+            }
             let sha256: [u8; 32] = Sha256::digest(&original.body).into();
             row.seal_id = Some(coffer_core::seal::seal_id_in(
                 shared.keys,
@@ -390,15 +409,20 @@ impl BatchRun<'_, '_> {
     ) -> anyhow::Result<()> {
         let mut pending: Vec<(usize, Sealed)> = Vec::new();
         for (i, w) in work.iter_mut().enumerate() {
+            // A rotation never takes an old-generation id for a copy.
+            let legacy = (!self.shared.rotate).then_some(w.legacy_id);
             let claimed = w
                 .row
                 .seal_id
                 .and_then(|id| self.folder.claim(&id))
-                .or_else(|| self.folder.claim(&w.legacy_id));
+                .or_else(|| legacy.and_then(|id| self.folder.claim(&id)));
             let existing = match claimed {
                 Some(uid) => Some(uid),
                 None => find_copy(session, self.folder, w).await?,
-            };
+            }
+            // A message is never its own copy (a rotation replaces seals
+            // with seals: the one being replaced must not stand in).
+            .filter(|uid| *uid != w.uid());
             w.copy = existing.map(|uid| SealedCopy {
                 uid,
                 appended: None,
@@ -626,6 +650,9 @@ impl BatchRun<'_, '_> {
         flags: &BTreeMap<u32, Vec<String>>,
     ) -> anyhow::Result<()> {
         self.shared.journal.write(verified.iter().map(|w| &w.row))?;
+        if self.shared.rotate {
+            self.forget_replaced(verified);
+        }
         self.index(
             verified
                 .iter()
@@ -752,6 +779,32 @@ impl BatchRun<'_, '_> {
         drop(summary);
         self.finish_removal(&verified, &flags)?;
         purge_error.map_or(Ok(()), Err)
+    }
+
+    /// A rotation removed old seals: their index rows go (the new seals'
+    /// rows are written next).
+    fn forget_replaced(&self, done: &[Work<'_>]) {
+        let store = self.shared.journal.store();
+        let gone: HashSet<u32> = done
+            .iter()
+            .filter(|w| w.row.state == JournalState::Deleted)
+            .map(Work::uid)
+            .collect();
+        let rows = match store.index_rows_of(self.shared.journal.account(), self.name()) {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the index to forget replaced seals");
+                return;
+            }
+        };
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.uid_validity == self.folder.uid_validity && gone.contains(&r.uid))
+            .map(|r| r.id)
+            .collect();
+        if let Err(error) = store.index_remove(&ids) {
+            tracing::warn!(%error, "cannot forget replaced seals in the index (sync will)");
+        }
     }
 
     /// Indexes the originals of verified copies, from the bytes in hand, in

@@ -106,6 +106,11 @@ impl Vault {
         self.keys.export_identity()
     }
 
+    /// The keys, to change the escrow recipients or the key generation.
+    pub(crate) fn keys_mut(&mut self) -> &mut VaultKeys {
+        &mut self.keys
+    }
+
     /// Raises the minimum strength of new passphrases to `min_score`.
     pub(crate) fn raise_passphrase_floor(&mut self, min_score: u8) {
         self.policy = self.policy.at_least(min_score);

@@ -13,11 +13,12 @@ impl Vault {
     pub fn rekey_refusal() -> anyhow::Error {
         crate::refusal(
             crate::Code::NotSupported,
-            "coffer rekey is not available yet: a new master secret means re-sealing every \
-             message to a new identity, which needs the key-rotation path (coming with \
-             `coffer rotate`). `coffer passwd` changes the passphrase but does NOT revoke an \
-             old copy of the key file: whoever has one and the old passphrase can still open \
-             your mail (docs/THREAT-MODEL.md). Nothing was changed",
+            "coffer rekey is not available yet: a new master secret (a new identity and \
+             recovery key) is not in this version. `coffer rotate` re-seals every message to \
+             the current recipient set, but under the same identity. `coffer passwd` changes \
+             the passphrase but does NOT revoke an old copy of the key file: whoever has one \
+             and the old passphrase can still open your mail (docs/THREAT-MODEL.md). Nothing \
+             was changed",
         )
     }
 

@@ -64,6 +64,7 @@ impl Vault {
             store,
         };
         vault.load_escrow()?;
+        vault.load_generation()?;
         vault.apply_policy_floor();
         Ok(vault)
     }
