@@ -255,6 +255,9 @@ pub async fn add_oauth_account(
                 },
             )
             .await?;
+            // The browser step may take minutes: the vault it began with
+            // must still be the one open (not locked or replaced meanwhile).
+            still_open(&core, &vault)?;
             let name = account.name.clone();
             vault.add_oauth_account(account, &signed)?;
             let test = match vault.test_account(&name).await {
@@ -291,9 +294,25 @@ pub async fn sign_in_again(engine: State<'_, Engine>, name: String) -> Result<()
                 },
             )
             .await?;
+            still_open(&core, &vault)?;
             vault.replace_oauth_grant(&name, &signed)?;
             core.start_watch(&vault);
             Ok(())
         })
         .await
+}
+
+/// Refuses to go on when `vault` is no longer the one open (the app was
+/// locked, or another vault opened, while the browser step ran).
+fn still_open(
+    core: &std::rc::Rc<crate::engine::Core>,
+    vault: &std::rc::Rc<coffer_engine::Vault>,
+) -> Result<(), CommandError> {
+    match core.vault() {
+        Ok(now) if std::rc::Rc::ptr_eq(&now, vault) => Ok(()),
+        _ => Err(CommandError::new(
+            Code::Locked,
+            "the app was locked while you signed in; unlock it and sign in again",
+        )),
+    }
 }

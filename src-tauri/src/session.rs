@@ -78,7 +78,9 @@ fn auto_lock(vault: &Vault) -> u32 {
         .flatten()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_AUTO_LOCK);
-    match vault.org_policy().auto_lock_minutes {
+    // A stored profile that cannot be read caps auto-lock at 5 minutes.
+    let cap = vault.org_policy().map_or(Some(5), |p| p.auto_lock_minutes);
+    match cap {
         Some(max) if chosen == 0 || chosen > max => max,
         _ => chosen,
     }

@@ -181,7 +181,7 @@ pub fn capability_report(caps: &[String], refused: bool) -> Vec<CapabilityLine> 
                     "the server takes messages up to {n} bytes; a sealed copy is up to ~1.55 × \
                      its original, so originals over about {} bytes are left unsealed, with a \
                      reason",
-                    (n * 100 / 155).min(max)
+                    (n / 155).saturating_mul(100).min(max)
                 ),
                 None => format!(
                     "the server states no size limit; originals over {max} bytes are left \
@@ -356,10 +356,10 @@ impl Connection<'_> {
         let session: anyhow::Result<ImapSession> = match &self.credential {
             Credential::Password(p) => Ok(imap(Login::Password(p)).await?),
             Credential::OAuth(o) => {
-                let token = o.access_token(false).await?;
+                let token = o.access_token(None).await?;
                 match imap(Login::Bearer(&token)).await {
                     Err(NetError::AuthFailed { .. }) => {
-                        let token = o.access_token(true).await?;
+                        let token = o.access_token(Some(&token)).await?;
                         Ok(imap(Login::Bearer(&token)).await?)
                     }
                     other => Ok(other?),
@@ -385,10 +385,10 @@ impl Connection<'_> {
                 Ok(SmtpSession::connect_with(smtp, &self.user, Login::Password(p)).await?)
             }
             Credential::OAuth(o) => {
-                let token = o.access_token(false).await?;
+                let token = o.access_token(None).await?;
                 match SmtpSession::connect_with(smtp, &self.user, Login::Bearer(&token)).await {
                     Err(NetError::AuthFailed { .. }) => {
-                        let token = o.access_token(true).await?;
+                        let token = o.access_token(Some(&token)).await?;
                         Ok(
                             SmtpSession::connect_with(smtp, &self.user, Login::Bearer(&token))
                                 .await?,

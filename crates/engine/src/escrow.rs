@@ -111,7 +111,7 @@ pub async fn export_mailbox(
             .into_iter()
             .map(|m| m.uid)
             .collect();
-        for chunk in uids.chunks(50) {
+        for chunk in uids.chunks(10) {
             let fetched = session
                 .uid_fetch_many(chunk)
                 .await
@@ -124,7 +124,10 @@ pub async fn export_mailbox(
                 match coffer_core::open_with_identity(identity, &m.body) {
                     Ok(o) => {
                         let seal_id = o.manifest.seal_id.to_string();
-                        out.write(
+                        // The provider chose these bytes: one that cannot be
+                        // written (a hostile folder name, a copy seen twice)
+                        // is reported, and the export goes on.
+                        let written = out.write(
                             &Item {
                                 account: &opts.user,
                                 folder: &o.manifest.folder,
@@ -133,9 +136,16 @@ pub async fn export_mailbox(
                                 internaldate: o.manifest.internaldate.unix_seconds(),
                             },
                             &o.original,
-                        )?;
-                        summary.opened += 1;
-                        summary.bytes += o.original.len() as u64;
+                        );
+                        match written {
+                            Ok(()) => {
+                                summary.opened += 1;
+                                summary.bytes += o.original.len() as u64;
+                            }
+                            Err(e) => summary
+                                .not_opened
+                                .push(format!("{folder} UID {}: not written: {e:#}", m.uid)),
+                        }
                     }
                     Err(e) => summary
                         .not_opened

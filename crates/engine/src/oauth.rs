@@ -295,6 +295,9 @@ pub(crate) struct OAuthLogin<'v> {
     grant: Mutex<OAuthGrant>,
     /// Where refreshed tokens are saved (`None`: an auditor's sign-in).
     store: Option<&'v Store>,
+    /// One refresh at a time: a refresh token is redeemed once, and the
+    /// sessions waiting take the token it brought.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl<'v> OAuthLogin<'v> {
@@ -302,6 +305,7 @@ impl<'v> OAuthLogin<'v> {
         Self {
             grant: Mutex::new(grant),
             store,
+            refreshing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -312,20 +316,53 @@ impl<'v> OAuthLogin<'v> {
         }
     }
 
-    /// An access token to log in with: the current one unless it is about
-    /// to expire (or `force`), else a fresh one from the token endpoint.
-    pub(crate) async fn access_token(&self, force: bool) -> anyhow::Result<SecretString> {
+    fn set_grant(&self, grant: OAuthGrant) {
+        match self.grant.lock() {
+            Ok(mut g) => *g = grant,
+            Err(poisoned) => *poisoned.into_inner() = grant,
+        }
+    }
+
+    /// The current access token if it can be used: not about to expire,
+    /// and not the one the server just `refused`.
+    fn usable(&self, refused: Option<&SecretString>) -> Option<SecretString> {
         let grant = self.grant();
+        let token = grant.access_token.expose_secret();
+        if token.is_empty() || refused.is_some_and(|r| r.expose_secret() == token) {
+            return None;
+        }
         // Refresh within a minute of expiry, or a quarter of a short lifetime.
         let margin = match grant.lifetime {
             0 => 60,
             l => (l / 4).clamp(1, 60),
         };
-        let fresh = !grant.access_token.expose_secret().is_empty()
-            && (grant.expires_at == 0 || grant.expires_at - margin > now());
-        if fresh && !force {
-            return Ok(grant.access_token);
+        (grant.expires_at == 0 || grant.expires_at.saturating_sub(margin) > now())
+            .then_some(grant.access_token)
+    }
+
+    /// An access token to log in with: the current one unless it is about
+    /// to expire (or is the one the server `refused`), else a fresh one
+    /// from the token endpoint.
+    pub(crate) async fn access_token(
+        &self,
+        refused: Option<&SecretString>,
+    ) -> anyhow::Result<SecretString> {
+        if let Some(token) = self.usable(refused) {
+            return Ok(token);
         }
+        let _turn = self.refreshing.lock().await;
+        // Another session may have refreshed meanwhile: in this process, or
+        // another one through the database (the app and a service, say).
+        if let Some(store) = self.store {
+            let account = self.grant().account;
+            if let Ok(Some(stored)) = store.oauth_grant(&account) {
+                self.set_grant(stored);
+            }
+        }
+        if let Some(token) = self.usable(refused) {
+            return Ok(token);
+        }
+        let grant = self.grant();
         let client = OAuthClient {
             client_id: grant.client_id.clone(),
             client_secret: (!grant.client_secret.is_empty()).then(|| grant.client_secret.clone()),
@@ -365,14 +402,13 @@ impl<'v> OAuthLogin<'v> {
             0 => 0,
             l => now().saturating_add(l),
         };
-        if let Some(store) = self.store {
-            store
-                .set_oauth_grant(&updated)
-                .context("saving the refreshed OAuth tokens")?;
-        }
-        match self.grant.lock() {
-            Ok(mut g) => *g = updated,
-            Err(poisoned) => *poisoned.into_inner() = updated,
+        // Memory first: a database that cannot be written now must not
+        // lose a rotated refresh token for this session.
+        self.set_grant(updated.clone());
+        if let Some(store) = self.store
+            && let Err(error) = store.set_oauth_grant(&updated)
+        {
+            tracing::warn!(%error, "cannot save the refreshed OAuth tokens; kept in memory");
         }
         Ok(tokens.access_token)
     }

@@ -191,17 +191,19 @@ impl Profile {
     }
 }
 
-/// Where an installed profile is looked for: `$COFFER_PROFILE`, else this
-/// file (what a firm's package or deployment puts there).
+/// Where a firm's deployment puts its profile; it wins over `$COFFER_PROFILE`.
 pub const INSTALLED: &str = "/etc/coffer/profile.toml";
 
-/// The profile installed on this machine for the app's first run, if any
-/// (`$COFFER_PROFILE`, else [`INSTALLED`]); one that does not parse is an
-/// error, never ignored.
+/// The profile installed on this machine for a first run, if any: the
+/// firm's [`INSTALLED`] file, which an environment variable cannot replace,
+/// else `$COFFER_PROFILE`. One that does not parse is an error, never
+/// ignored.
 pub fn installed() -> anyhow::Result<Option<Profile>> {
-    let path = match std::env::var_os("COFFER_PROFILE") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => std::path::PathBuf::from(INSTALLED),
+    let system = std::path::PathBuf::from(INSTALLED);
+    let path = match (system.exists(), std::env::var_os("COFFER_PROFILE")) {
+        (true, _) => system,
+        (false, Some(p)) => std::path::PathBuf::from(p),
+        (false, None) => return Ok(None),
     };
     match path.exists() {
         true => Profile::read(&path).map(Some),
@@ -262,19 +264,29 @@ impl Vault {
     }
 
     /// The organisation's policies in force (all unset without a profile).
-    pub fn org_policy(&self) -> Policy {
-        self.profile()
-            .ok()
-            .flatten()
-            .map(|p| p.policy)
-            .unwrap_or_default()
+    /// A stored profile that cannot be read is an error, never "no policy":
+    /// what it governs is refused until it reads (fails closed).
+    pub fn org_policy(&self) -> anyhow::Result<Policy> {
+        Ok(self.profile()?.map(|p| p.policy).unwrap_or_default())
     }
 
     /// Raises the passphrase rule to the profile's minimum (at unlock and
-    /// when a profile is applied).
+    /// when a profile is applied); to the strictest when the stored profile
+    /// cannot be read.
     pub(crate) fn apply_policy_floor(&mut self) {
-        if let Some(min) = self.org_policy().min_passphrase_score {
-            self.raise_passphrase_floor(min);
+        match self.org_policy() {
+            Ok(policy) => {
+                if let Some(min) = policy.min_passphrase_score {
+                    self.raise_passphrase_floor(min);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "the stored profile cannot be read"
+                );
+                self.raise_passphrase_floor(4);
+            }
         }
     }
 
@@ -283,7 +295,7 @@ impl Vault {
         Self::within_policy(
             "the size limit (bytes)",
             asked,
-            self.org_policy().max_message_bytes,
+            self.org_policy()?.max_message_bytes,
         )
     }
 
@@ -292,7 +304,7 @@ impl Vault {
         Self::within_policy(
             "the watch interval (seconds)",
             seconds,
-            self.org_policy().watch_interval_seconds,
+            self.org_policy()?.watch_interval_seconds,
         )
     }
 
@@ -305,7 +317,7 @@ impl Vault {
         Self::within_policy(
             "auto-lock (minutes)",
             asked,
-            self.org_policy().auto_lock_minutes,
+            self.org_policy()?.auto_lock_minutes,
         )
         .map_err(|e| match minutes {
             0 => refusal(

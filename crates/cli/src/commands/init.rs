@@ -24,7 +24,11 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, profile: Option<&Path>) -> anyh
         return Err(VaultError::AlreadyExists(dir.to_path_buf()).into());
     }
     // A profile with an error is refused before anything else.
-    let profile = profile.map(Profile::read).transpose()?;
+    let profile = match profile {
+        Some(path) => Some(Profile::read(path)?),
+        // The firm's installed profile applies without the flag too.
+        None => coffer_engine::profile::installed()?,
+    };
     let mut policy = KdfPolicy::from_env();
     if let Some(min) = profile.as_ref().and_then(|p| p.policy.min_passphrase_score) {
         policy = policy.at_least(min);

@@ -135,9 +135,15 @@ pub fn unit(exe: &Path, vault: &Path, unlock: &Unlock<'_>, account: Option<&str>
         command.extend(["--account".into(), a.to_owned()]);
     }
     let exec: Vec<String> = command.iter().map(|a| quote(a)).collect();
+    // A specifier or a line break in a name must not reach systemd as such.
     let what = account.map_or_else(
         || "the vault's account".to_owned(),
-        |a| format!("account {a}"),
+        |a| {
+            format!(
+                "account {}",
+                a.replace('%', "%%").replace(['\n', '\r'], " ")
+            )
+        },
     );
     format!(
         "# Written by `coffer service install`; `coffer service uninstall` removes it.\n\
@@ -190,6 +196,14 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, command: ServiceCommand) -> any
     match command {
         ServiceCommand::Install { account, keyring } => {
             let vault_dir = std::path::absolute(dir).context("resolving the vault directory")?;
+            let printable = |p: &Path| p.to_str().is_some_and(|s| !s.chars().any(char::is_control));
+            if !printable(&vault_dir) || pass_file.is_some_and(|p| !printable(p)) {
+                return Err(refusal(
+                    Code::BadRequest,
+                    "the vault or passphrase file path has control characters or is not UTF-8: \
+                     a systemd unit cannot name it safely",
+                ));
+            }
             // What the unit unlocks with must unlock the vault now, and the
             // account must exist.
             let (vault, pass) = match keyring {

@@ -77,7 +77,7 @@ fn watch(dir: &Path, pass_file: Option<&Path>, args: &WatchArgs) -> anyhow::Resu
             asked
         }
         None => vault
-            .org_policy()
+            .org_policy()?
             .watch_interval_seconds
             .map_or(60, |max| max.min(60)),
     };

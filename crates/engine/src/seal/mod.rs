@@ -228,32 +228,57 @@ impl Vault {
         }
         // The organisation's profile caps the size limit and names folders
         // left unsealed; a run may be stricter, never laxer.
-        let policy = self.org_policy();
+        let policy = self.org_policy()?;
         let mut options = options.clone();
         if let Some(max) = policy.max_message_bytes {
             options.max_message_bytes = options.max_message_bytes.min(max);
         }
         let options = &options;
-        if options.rotate && !deletion.removes() {
+        if options.rotate && deletion != Deletion::UidExpunge {
             if let Err(error) = session.logout().await {
                 tracing::debug!(%error, "logout after refusing a rotation failed");
             }
             return Err(crate::refusal(
                 crate::Code::CapabilityMissing,
-                "rotation replaces every old seal with a new one, and this server cannot remove \
-                 the old ones safely (neither UIDPLUS nor MOVE, or expunging is off for the \
-                 account): nothing was changed",
+                "rotation replaces every old seal with a new one, removing each with UID \
+                 EXPUNGE, which this server does not offer (no UIDPLUS, or expunging is off \
+                 for the account); rotating by way of the MOVE path is not in this version: \
+                 nothing was changed",
             ));
         }
         let journal = journal::Journal::new(self.store(), &conn.name);
-        if deletion == Deletion::MoveToPurge && !options.dry_run {
-            // What an interrupted run left in Coffer's folder goes first.
-            purge::ensure_folder(&mut session).await?;
-            let purged = purge::purge(&mut session, &journal, purge::Removable::new())
-                .await
-                .context("finishing what an interrupted run left in Coffer's purge folder")?;
-            note_purge(&mut summary, &purged);
+        let mut deletion = deletion;
+        if move_ && !options.dry_run && !options.rotate {
+            // What an interrupted run left in Coffer's folder goes first,
+            // whatever the path now (a server may have gained UIDPLUS).
+            let leftovers = match deletion {
+                Deletion::MoveToPurge => purge::ensure_folder(&mut session).await.map(|()| true),
+                _ => purge::exists(&mut session).await,
+            };
+            let purged = match leftovers {
+                Ok(true) => purge::purge(&mut session, &journal, purge::Removable::new())
+                    .await
+                    .map(Some),
+                Ok(false) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match purged {
+                Ok(Some(p)) => note_purge(&mut summary, &p),
+                Ok(None) => {}
+                Err(error) => {
+                    // Never a reason to stop sealing: this run keeps its
+                    // originals, and the next one tries the folder again.
+                    summary.warnings.push(format!(
+                        "Coffer's folder {PURGE_FOLDER:?} could not be emptied ({error:#}); \
+                         this run makes and verifies sealed copies but keeps the originals"
+                    ));
+                    if deletion == Deletion::MoveToPurge {
+                        deletion = Deletion::Keep;
+                    }
+                }
+            }
         }
+        summary.deletion = deletion;
         let queue = self
             .plan_all(&mut session, &journal, options, &mut summary, &mut progress)
             .await?;
@@ -338,7 +363,7 @@ impl Vault {
         let mut folders = crate::folders::choose(session, &options.folders).await?;
         // Coffer's own folder is emptied by the purge, never sealed; the
         // profile's unsealed folders are left as they are.
-        let unsealed = self.org_policy().unsealed_folders;
+        let unsealed = self.org_policy()?.unsealed_folders;
         folders.retain(|f| f != PURGE_FOLDER && !unsealed.contains(f));
         let mut queue = VecDeque::new();
         let (mut messages, mut bytes) = (0u64, 0u64);

@@ -59,6 +59,16 @@ pub(super) fn take(set: &mut Removable, sha: &[u8; 32]) -> bool {
     }
 }
 
+/// Whether the server lists [`FOLDER`].
+pub(super) async fn exists(session: &mut ImapSession) -> anyhow::Result<bool> {
+    Ok(session
+        .list_folders()
+        .await
+        .context("listing folders to find Coffer's purge folder")?
+        .iter()
+        .any(|f| f.name == FOLDER))
+}
+
 /// Creates [`FOLDER`] unless the server lists it already.
 pub(super) async fn ensure_folder(session: &mut ImapSession) -> anyhow::Result<()> {
     let listed = session
@@ -97,15 +107,29 @@ pub(super) async fn purge(
     let uids: Vec<u32> = listed.iter().map(|m| m.uid).collect();
     // Hash every message there: the proof that it is an original with a
     // verified sealed copy. One the server does not serve is a stranger.
+    // A few at a time (by size), each body dropped once hashed.
     let mut hashes: BTreeMap<u32, Option<[u8; 32]>> = uids.iter().map(|u| (*u, None)).collect();
-    for m in session
-        .uid_fetch_many(&uids)
-        .await
-        .with_context(|| format!("reading the messages in {FOLDER:?} to prove they are ours"))?
-    {
-        if let Some(slot) = hashes.get_mut(&m.uid) {
-            *slot = Some(Sha256::digest(&m.body).into());
+    let mut chunk: Vec<u32> = Vec::new();
+    let mut chunk_bytes = 0u64;
+    let mut listed_iter = listed.iter().peekable();
+    while let Some(m) = listed_iter.next() {
+        chunk.push(m.uid);
+        chunk_bytes += u64::from(m.size);
+        let full = chunk_bytes >= 16 * 1024 * 1024 || chunk.len() >= 50;
+        if !full && listed_iter.peek().is_some() {
+            continue;
         }
+        for fetched in session
+            .uid_fetch_many(&chunk)
+            .await
+            .with_context(|| format!("reading the messages in {FOLDER:?} to prove they are ours"))?
+        {
+            if let Some(slot) = hashes.get_mut(&fetched.uid) {
+                *slot = Some(Sha256::digest(&fetched.body).into());
+            }
+        }
+        chunk.clear();
+        chunk_bytes = 0;
     }
     let mut ours: Vec<(u32, [u8; 32], Option<JournalRow>)> = Vec::new();
     let mut strangers: Vec<(u32, Option<[u8; 32]>)> = Vec::new();
@@ -122,26 +146,45 @@ pub(super) async fn purge(
         purged.moved_out = move_out(session, &out).await?;
     }
     let marked_uids: Vec<u32> = ours.iter().map(|(u, _, _)| *u).collect();
+    // Nothing but ours may carry \Deleted here: checked before marking
+    // (so a refusal leaves no mark of ours behind) and again after.
+    let unproven = |deleted: Vec<u32>| -> Vec<u32> {
+        deleted
+            .into_iter()
+            .filter(|u| !marked_uids.contains(u))
+            .collect()
+    };
+    let before = unproven(
+        session
+            .uid_search_deleted()
+            .await
+            .with_context(|| format!("checking what is marked \\Deleted in {FOLDER:?}"))?,
+    );
+    if !before.is_empty() {
+        anyhow::bail!(refused(&before));
+    }
     let marked = session
         .uid_store_deleted_many(&marked_uids)
         .await
         .with_context(|| format!("marking verified originals \\Deleted in {FOLDER:?}"))?;
-    let deleted = session
-        .uid_search_deleted()
-        .await
-        .with_context(|| format!("checking what is marked \\Deleted in {FOLDER:?}"))?;
-    let unproven: Vec<u32> = deleted
-        .iter()
-        .copied()
-        .filter(|u| !marked.contains_key(u))
-        .collect();
-    if !unproven.is_empty() {
-        anyhow::bail!(
-            "{} message(s) Coffer did not prove its own (UID {unproven:?}) appeared marked \
-             \\Deleted in {FOLDER:?}, so nothing was expunged there; the verified originals \
-             wait there for the next run",
-            unproven.len()
-        );
+    let after = unproven(
+        session
+            .uid_search_deleted()
+            .await
+            .with_context(|| format!("checking what is marked \\Deleted in {FOLDER:?}"))?,
+    );
+    if !after.is_empty() {
+        // Take our marks off again: none outlives this purge.
+        let ours_marked: Vec<u32> = marked.keys().copied().collect();
+        for uid in ours_marked {
+            if let Err(error) = session
+                .uid_change_flags(uid, &[], &["\\Deleted".to_owned()])
+                .await
+            {
+                tracing::warn!(%error, uid, "cannot take \\Deleted off in the purge folder");
+            }
+        }
+        anyhow::bail!(refused(&after));
     }
     if marked.is_empty() {
         return Ok(purged);
@@ -303,4 +346,15 @@ async fn move_out(session: &mut ImapSession, out: &[(u32, String)]) -> anyhow::R
         moved += uids.len() - left.len();
     }
     Ok(moved)
+}
+
+/// Why nothing was expunged: messages Coffer did not prove its own carry
+/// `\Deleted` in its folder.
+fn refused(unproven: &[u32]) -> String {
+    format!(
+        "{} message(s) Coffer did not prove its own (UID {unproven:?}) are marked \\Deleted in \
+         {FOLDER:?}, so nothing was expunged there; the verified originals wait there for the \
+         next run",
+        unproven.len()
+    )
 }

@@ -710,6 +710,23 @@ impl BatchRun<'_, '_> {
             .filter(|u| flags.contains_key(u) && !kept.contains_key(u))
             .collect();
         let _turn = purge_state.lock.lock().await;
+        // Waiting for the turn may have taken a while (another worker's
+        // purge): the copies are checked once more, right before the MOVE.
+        let waiting: Vec<&Work<'_>> = verified
+            .iter()
+            .filter(|w| to_move.contains(&w.uid()))
+            .collect();
+        let gone_meanwhile = copies_gone(session, name, &waiting).await?;
+        for uid in &gone_meanwhile {
+            kept.insert(*uid, COPY_GONE);
+        }
+        let to_move: Vec<u32> = to_move
+            .into_iter()
+            .filter(|u| !gone_meanwhile.contains(u))
+            .collect();
+        // Moved in but not removed, should anything below fail: the run
+        // purges again at its end.
+        purge_state.unfinished.set(true);
         let not_moved: HashSet<u32> = session
             .uid_move_many(&to_move, super::purge::FOLDER)
             .await
@@ -728,6 +745,9 @@ impl BatchRun<'_, '_> {
             }
         }
         let purged = super::purge::purge(session, &shared.journal, removable).await;
+        if purged.is_ok() {
+            purge_state.unfinished.set(false);
+        }
         drop(_turn);
         // A failed purge is reported on each original it leaves, and then
         // returned, so that the worker starts over on a fresh session.

@@ -93,7 +93,7 @@ impl Vault {
         });
         let mut state = Loop {
             conn: &conn,
-            poll: match self.org_policy().watch_interval_seconds {
+            poll: match self.org_policy()?.watch_interval_seconds {
                 Some(max) => options.poll_interval.min(Duration::from_secs(max)),
                 None => options.poll_interval,
             }
