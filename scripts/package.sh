@@ -27,7 +27,10 @@ files_override="{\"bundle\":{\"linux\":{\"deb\":{\"files\":{\"/usr/bin/coffer\":
 bundle_dir="target/$profile/bundle"
 rm -rf "$bundle_dir/deb" "$bundle_dir/appimage"
 tauri() { (cd src-tauri && ../ui/node_modules/.bin/tauri "$@"); }
-tauri build "${tauri_flags[@]}" --bundles deb --config "$files_override"
+# The bundler's progress bar redraws one line; the log keeps whole lines.
+tauri build "${tauri_flags[@]}" --bundles deb --config "$files_override" 2>&1 \
+  | tr '\r' '\n' | grep -av '^[[:space:]]*$' || true
+[ -n "$(ls "$bundle_dir"/deb/*.deb 2>/dev/null)" ] || { echo "package.sh: no .deb was made" >&2; exit 1; }
 deb=$(ls "$bundle_dir"/deb/*.deb)
 echo "deb: $deb"
 

@@ -11,7 +11,7 @@ bash scripts/package.sh --debug
 deb=$(ls target/debug/bundle/deb/*.deb)
 
 echo "== what the .deb declares"
-dpkg-deb -f "$deb" Package Version Depends | tee /dev/stderr >/dev/null
+dpkg-deb -f "$deb" Package Version Depends
 depends=$(dpkg-deb -f "$deb" Depends)
 for d in libwebkit2gtk-4.1-0 libgtk-3-0 ca-certificates; do
   grep -q "$d" <<<"$depends" || fail "Depends lacks $d"
