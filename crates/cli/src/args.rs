@@ -133,15 +133,15 @@ pub enum Command {
     /// for each message.
     Watch(crate::commands::WatchArgs),
 
-    /// Re-key the vault: a new master secret and key file, every message
-    /// re-sealed. Not available yet: it refuses and explains (changing the
-    /// passphrase does not revoke an old copy of the key file).
-    Rekey,
+    /// Re-key the vault: a new identity (master secret, recovery key shown
+    /// once), then every message re-sealed to it (`rotate --new-identity`).
+    /// The passphrase stays; an old copy of the key file stops working.
+    Rekey(crate::commands::SealArgs),
     /// Re-seal every seal of the vault to its current recipient set (after
-    /// the escrow recipient was added, changed or removed), under a new key
-    /// generation, by the same safe path as `seal`; resumes after an
-    /// interruption. `--account` limits one run.
-    Rotate(crate::commands::SealArgs),
+    /// the escrow recipient was added, changed or removed, or with
+    /// --new-identity), under a new key generation, by the same safe path
+    /// as `seal`; resumes after an interruption. `--account` limits one run.
+    Rotate(crate::commands::RotateArgs),
     /// Search the sealed mail (the local index): words, "phrases", warr*,
     /// from: to: cc: subject: in: filename: has:attachment is:unread
     /// before:/after:DATE newer_than:/older_than: larger:/smaller:, AND OR

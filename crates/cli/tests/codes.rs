@@ -210,20 +210,6 @@ fn server_codes_against_dovecot() {
 }
 
 #[test]
-fn rekey_refuses_and_explains_until_rotation_exists() {
-    let c = Case::new();
-    c.init();
-    let before = std::fs::read(c.path("vault").join("vault.key")).unwrap();
-    let out = c.run("pass", &["rekey"]);
-    assert_code(&out, "not_supported", 1);
-    assert!(text(&out).contains("does NOT revoke"), "{}", text(&out));
-    assert_eq!(
-        std::fs::read(c.path("vault").join("vault.key")).unwrap(),
-        before
-    );
-}
-
-#[test]
 fn the_extra_ca_is_kept_in_the_vault_when_the_account_is_added() {
     let server = MailServer::start().unwrap();
     let c = Case::new();

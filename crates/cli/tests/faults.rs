@@ -80,6 +80,8 @@ struct Stage {
     originals: Vec<Original>,
     /// A rotation is under way: old seals may be marked \Deleted.
     rotating: std::cell::Cell<bool>,
+    /// Escrow was turned on: once rotated, every seal has two recipients.
+    escrowed: std::cell::Cell<bool>,
 }
 
 /// A server without UIDPLUS (originals go by way of Coffer's purge
@@ -119,6 +121,7 @@ impl Stage {
             proxy,
             originals,
             rotating: std::cell::Cell::new(false),
+            escrowed: std::cell::Cell::new(false),
         }
     }
 
@@ -538,9 +541,24 @@ fn kill_campaign_of(
                 spawn(&stage, &pass).wait().unwrap().success(),
                 "re-run after kill {k}"
             );
+            // Unlocked again: a rekey run gave the vault a new identity.
+            let vault = stage.unlock();
             stage.check(vault.keys(), true, &format!("after kill {k} and a re-run"));
-            if stage.rotating.get() {
+            if stage.escrowed.get() {
                 stage.check_rotated(&format!("after kill {k} and a re-run"));
+            }
+            if command == "rekey" {
+                // Every seal is to the vault's identity now, none to an
+                // older one only.
+                for folder in FOLDERS {
+                    for m in stage.t.server.mailbox_contents(USER, folder).unwrap() {
+                        assert!(
+                            coffer_core::open_with_identity(vault.keys().identity(), &m.bytes)
+                                .is_ok(),
+                            "after kill {k} and a re-run: a seal in {folder} not to the current identity"
+                        );
+                    }
+                }
             }
         }
         k += 1;
@@ -575,6 +593,7 @@ fn rotation_cut_at_a_hundred_offsets_loses_nothing_and_ends_sealed_once_to_the_n
         converge(&stage, &vault, "sealing before the rotation");
         vault.set_escrow(&org.to_string(), &fingerprint).unwrap();
         stage.rotating.set(true);
+        stage.escrowed.set(true);
         (stage, vault)
     };
 
@@ -651,7 +670,20 @@ fn rotation_killed_at_random_moments_loses_nothing() {
             .set_escrow(&org.to_string(), &coffer_core::escrow::fingerprint(&org))
             .unwrap();
         stage.rotating.set(true);
+        stage.escrowed.set(true);
         drop(vault);
+        stage
+    });
+}
+
+#[test]
+fn rekey_killed_at_random_moments_loses_nothing() {
+    let kills = env_or("COFFER_FAULT_KILLS", 8);
+    kill_campaign_of("rekey", MailServer::builder, kills, |stage| {
+        let vault = stage.unlock();
+        converge(&stage, &vault, "sealing before the new identity");
+        drop(vault);
+        stage.rotating.set(true);
         stage
     });
 }

@@ -24,6 +24,26 @@ fn coffer(t: &TestVault, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `coffer audit` with the vault (the fixture's command carries it): only
+/// genuine seals on the server.
+fn assert_audit_clean(t: &TestVault) {
+    let audit = coffer(
+        t,
+        &[
+            "audit",
+            "--imap",
+            &format!("{}:{}", t.server.host(), t.server.imaps_port()),
+            "--user",
+            USER,
+            "--password-file",
+            s(&t.password_file()),
+            "--ca-file",
+            s(&t.server.ca_file()),
+        ],
+    );
+    assert_eq!(code(&audit), 0, "{}", text(&audit));
+}
+
 #[test]
 fn rotation_re_seals_every_message_once_to_the_new_recipient_set() {
     let t = TestVault::builder()
@@ -129,21 +149,7 @@ fn rotation_re_seals_every_message_once_to_the_new_recipient_set() {
     }
 
     // The audit with the vault: only genuine seals.
-    let audit = coffer(
-        &t,
-        &[
-            "audit",
-            "--imap",
-            &format!("{}:{}", t.server.host(), t.server.imaps_port()),
-            "--user",
-            USER,
-            "--password-file",
-            s(&t.password_file()),
-            "--ca-file",
-            s(&t.server.ca_file()),
-        ],
-    );
-    assert_eq!(code(&audit), 0, "{}", text(&audit));
+    assert_audit_clean(&t);
 
     // The index lists each message once.
     let hits: serde_json::Value =
@@ -161,5 +167,97 @@ fn rotation_re_seals_every_message_once_to_the_new_recipient_set() {
         text(&nothing).contains("nothing to rotate"),
         "{}",
         text(&nothing)
+    );
+}
+
+/// `coffer rekey` (`rotate --new-identity`): a new identity whose recovery
+/// key is shown, every seal re-sealed to it; the old identity opens none of
+/// the seals now on the server; the passphrase still unlocks; the audit
+/// with the vault is clean; and a switch interrupted after the database was
+/// re-encrypted is finished by the next unlock.
+#[test]
+fn rekey_moves_every_seal_to_a_new_identity_the_old_one_opens_nothing() {
+    let t = TestVault::builder()
+        .started(MailServer::start().unwrap())
+        .account("mail")
+        .build();
+    let mut originals = Vec::new();
+    for i in 0..3 {
+        let eml =
+            format!("From: a@example.org\r\nSubject: rekey {i}\r\n\r\nbody {i}\r\n").into_bytes();
+        t.server
+            .append(USER, PASSWORD, "INBOX", &eml, &[], None)
+            .unwrap();
+        originals.push(eml);
+    }
+    assert_eq!(code(&coffer(&t, &["seal"])), 0);
+    let old_identity = t.root().join("old.key");
+    let export = coffer(&t, &["identity", "export", "-o", s(&old_identity)]);
+    assert_eq!(code(&export), 0, "{}", text(&export));
+    let old_key_file = std::fs::read(t.dir().join("vault.key")).unwrap();
+
+    let rekey = coffer(&t, &["rekey"]);
+    assert_eq!(code(&rekey), 0, "{}", text(&rekey));
+    let said = text(&rekey);
+    assert!(
+        said.contains("Your recovery key — shown only now"),
+        "{said}"
+    );
+    assert!(said.contains("The vault has a new identity"), "{said}");
+    assert!(said.contains("finished"), "{said}");
+
+    let new_identity = t.root().join("new.key");
+    let export = coffer(&t, &["identity", "export", "-o", s(&new_identity)]);
+    assert_eq!(code(&export), 0, "{}", text(&export));
+    assert_ne!(
+        std::fs::read(&old_identity).unwrap(),
+        std::fs::read(&new_identity).unwrap()
+    );
+    let inbox = t.server.mailbox_contents(USER, "INBOX").unwrap();
+    assert_eq!(inbox.len(), 3);
+    for (i, m) in inbox.iter().enumerate() {
+        let age_file = t.root().join(format!("seal{i}.age"));
+        std::fs::write(&age_file, coffer_core::seal::payload(&m.bytes).unwrap()).unwrap();
+        let by_old = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&old_identity)
+            .arg(&age_file)
+            .output()
+            .unwrap();
+        assert!(!by_old.status.success(), "the old identity opened a seal");
+        let by_new = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(&new_identity)
+            .arg(&age_file)
+            .output()
+            .unwrap();
+        assert!(by_new.status.success(), "{}", text(&by_new));
+        assert!(
+            originals
+                .iter()
+                .any(|o| by_new.stdout.windows(o.len()).any(|w| w == o.as_slice())),
+            "the new identity's plaintext holds an original"
+        );
+    }
+    assert_audit_clean(&t);
+    let hits: serde_json::Value =
+        serde_json::from_slice(&coffer(&t, &["search", "--json", "rekey"]).stdout).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 3, "{hits:#}");
+    // The old key file no longer opens the vault.
+    let new_key_file = std::fs::read(t.dir().join("vault.key")).unwrap();
+    assert_ne!(new_key_file, old_key_file);
+
+    // A switch cut after the database was re-encrypted: the old key file in
+    // place, the new one beside it. The next unlock finishes it.
+    std::fs::write(t.dir().join("vault.key.next"), &new_key_file).unwrap();
+    std::fs::write(t.dir().join("vault.key"), &old_key_file).unwrap();
+    let status = coffer(&t, &["status"]);
+    assert_eq!(code(&status), 0, "{}", text(&status));
+    assert!(!t.dir().join("vault.key.next").exists());
+    assert_eq!(
+        std::fs::read(t.dir().join("vault.key")).unwrap(),
+        new_key_file
     );
 }

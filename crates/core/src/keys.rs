@@ -155,6 +155,15 @@ pub struct VaultKeys {
     /// Cached: computing it is a scalar multiplication, and every seal needs it.
     recipient: x25519::Recipient,
     escrow: Vec<x25519::Recipient>,
+    /// The keys of older identities (before a rotation to a new master
+    /// secret): their seals still open and verify until each is re-sealed.
+    retired: Vec<RetiredKeys>,
+}
+
+/// What is kept of an older identity: enough to open and verify its seals.
+pub(crate) struct RetiredKeys {
+    pub(crate) identity: x25519::Identity,
+    pub(crate) seal_auth: MacKey,
 }
 
 impl VaultKeys {
@@ -171,6 +180,7 @@ impl VaultKeys {
             recipient: identity.to_public(),
             identity,
             escrow: Vec::new(),
+            retired: Vec::new(),
         })
     }
 
@@ -247,6 +257,30 @@ impl VaultKeys {
                 MacKey(SecretBox::new(Box::new(key)))
             }
         };
+    }
+
+    /// Keeps an older master secret's identity and MAC key, so that seals
+    /// made under it still open and verify (never for new seals).
+    pub fn add_retired(&mut self, older: &MasterSecret) -> Result<(), KeysError> {
+        let scalar = older.expand(LABEL_AGE_IDENTITY);
+        let identity = identity_from_scalar(scalar.expose_secret())?;
+        if identity.to_public() == self.recipient {
+            return Ok(());
+        }
+        self.retired.push(RetiredKeys {
+            identity,
+            seal_auth: MacKey(older.expand(LABEL_SEAL_AUTH)),
+        });
+        Ok(())
+    }
+
+    /// The older identities kept, how many.
+    pub fn retired_count(&self) -> usize {
+        self.retired.len()
+    }
+
+    pub(crate) fn retired(&self) -> &[RetiredKeys] {
+        &self.retired
     }
 
     /// The key generation new seals belong to.

@@ -42,4 +42,6 @@ pub use kdf::KdfPolicy;
 pub use lock::set_lock_role;
 pub use paths::default_vault_dir;
 pub use status::{VaultState, VaultStatus};
-pub use vault::{EscrowInfo, IntegrityCheck, KdfInfo, NewVault, UnlockedStatus, Vault};
+pub use vault::{
+    EscrowInfo, IntegrityCheck, KdfInfo, NewIdentity, NewVault, UnlockedStatus, Vault,
+};

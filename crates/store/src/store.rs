@@ -89,6 +89,27 @@ impl Store {
         Self::init(conn, path, key)
     }
 
+    /// Re-encrypts the whole database under `key` (SQLCipher's `PRAGMA
+    /// rekey`, in one transaction of its own): from now on only `key` opens
+    /// it.
+    pub fn rekey(&self, key: &DatabaseKey) -> Result<(), StoreError> {
+        let raw = key.sqlcipher_raw_key();
+        let statement = SecretString::from(format!("PRAGMA rekey = \"{}\";", raw.expose_secret()));
+        // Every page in the main file first: frames left in the WAL would
+        // stay under the old key.
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn().execute_batch(statement.expose_secret())?;
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        // Proven at once: a page the new key cannot read is an error now.
+        self.conn()
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+                row.get::<_, i64>(0)
+            })?;
+        Ok(())
+    }
+
     /// Creates a new database at `path`, keyed with `key`, at the latest
     /// schema. Refuses when a file is already there.
     #[tracing::instrument(skip_all, fields(path = %path.display()))]
@@ -211,6 +232,36 @@ fn key_connection(conn: &Connection, key: &DatabaseKey) -> Result<(), StoreError
         row.get::<_, i64>(0)
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod rekey_tests {
+    use coffer_core::MasterSecret;
+
+    use super::*;
+
+    #[test]
+    fn a_rekeyed_database_opens_with_the_new_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let old = MasterSecret::from_bytes(&mut [1; 32]).derive().unwrap();
+        let new = MasterSecret::from_bytes(&mut [2; 32]).derive().unwrap();
+        {
+            let store = Store::create(&path, old.database_key()).unwrap();
+            store.set_setting("kept", "yes").unwrap();
+            store.rekey(new.database_key()).unwrap();
+            store.set_setting("after", "too").unwrap();
+        }
+        let store = Store::open(&path, new.database_key()).unwrap();
+        store.check_integrity().unwrap();
+        assert_eq!(store.setting("kept").unwrap().as_deref(), Some("yes"));
+        assert_eq!(store.setting("after").unwrap().as_deref(), Some("too"));
+        drop(store);
+        assert!(matches!(
+            Store::open(&path, old.database_key()),
+            Err(StoreError::WrongKeyOrCorrupt)
+        ));
+    }
 }
 
 /// Test fixtures elsewhere in the crate build old-schema databases with it.

@@ -65,7 +65,7 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, profile: Option<&Path>) -> anyh
     Ok(())
 }
 
-fn show(recovery: &SecretString) {
+pub(crate) fn show(recovery: &SecretString) {
     say!("Your recovery key — shown only now:");
     say!();
     println!("    {}", recovery.expose_secret());
@@ -78,7 +78,7 @@ fn show(recovery: &SecretString) {
 
 /// Asks for one group until it is typed right. Nothing is written before,
 /// so giving up (Ctrl-D) leaves no vault behind.
-fn confirm(recovery: &SecretString) -> anyhow::Result<()> {
+pub(crate) fn confirm(recovery: &SecretString) -> anyhow::Result<()> {
     let expected = recovery
         .expose_secret()
         .split('-')

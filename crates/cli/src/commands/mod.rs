@@ -4,7 +4,7 @@ mod account;
 mod escrow;
 mod export;
 mod identity;
-mod init;
+pub(crate) mod init;
 mod passwd;
 mod progress;
 mod read;
@@ -25,7 +25,7 @@ pub use account::AccountCommand;
 pub use escrow::EscrowCommand;
 pub use export::ExportArgs;
 pub use read::{CacheArgs, DeleteArgs, MarkArgs, MoveArgs, SearchArgs, ShowArgs};
-pub use seal::SealArgs;
+pub use seal::{RotateArgs, SealArgs};
 pub use send::{OutboxArgs, SendArgs};
 pub use service::ServiceCommand;
 pub use sync::SyncArgs;
@@ -42,7 +42,9 @@ pub fn run(cli: Cli) -> Outcome {
     let pass_file = cli.passphrase_file.as_deref();
     match cli.command {
         Command::Init { profile } => init::run(&vault_dir, pass_file, profile.as_deref()),
-        Command::Rekey => Err(coffer_engine::Vault::rekey_refusal()),
+        Command::Rekey(args) => {
+            return seal::rotate(&vault_dir, pass_file, &args, true);
+        }
         Command::Status { json } => status::run(&vault_dir, pass_file, json),
         Command::RecoveryKey => passwd::recovery_key(&vault_dir, pass_file),
         Command::Folders { json } => read::folders(&vault_dir, pass_file, json),
@@ -62,7 +64,9 @@ pub fn run(cli: Cli) -> Outcome {
         } => identity::export(&vault_dir, pass_file, output.as_deref()),
         Command::Account { command } => account::run(&vault_dir, pass_file, command),
         Command::Seal(args) => return seal::run(&vault_dir, pass_file, &args),
-        Command::Rotate(args) => return seal::rotate(&vault_dir, pass_file, &args),
+        Command::Rotate(args) => {
+            return seal::rotate(&vault_dir, pass_file, &args.seal, args.new_identity);
+        }
         Command::Watch(args) => watch::run(&vault_dir, pass_file, &args),
         Command::Search(args) => read::search(&vault_dir, pass_file, &args),
         Command::Show(args) => read::show(&vault_dir, pass_file, &args),

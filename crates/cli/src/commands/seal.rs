@@ -3,6 +3,7 @@
 use std::io::IsTerminal as _;
 use std::path::Path;
 
+use anyhow::Context as _;
 use clap::Args;
 use coffer_engine::seal::{SealOptions, SealProgress, SealSummary};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -52,11 +53,54 @@ pub fn run(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
     Ok(summary.outcome().code())
 }
 
-/// Runs `coffer rotate`: every account's seals re-sealed to the current
-/// recipient set, each run reported as `seal` reports it.
-pub fn rotate(dir: &Path, pass_file: Option<&Path>, args: &SealArgs) -> Outcome {
-    let mut vault = super::unlock(dir, pass_file)?;
+/// Options of `coffer rotate`.
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    /// What each account's run does, as for `seal`.
+    #[command(flatten)]
+    pub seal: SealArgs,
+    /// First move the vault to a new identity: a new master secret, whose
+    /// recovery key is shown once (and, on a terminal, confirmed); the old
+    /// recovery key and any old copy of the key file stop opening the vault.
+    #[arg(long)]
+    pub new_identity: bool,
+}
+
+/// Runs `coffer rotate` (and `rekey`, with `new_identity`): every account's
+/// seals re-sealed to the current recipient set, each run reported as
+/// `seal` reports it.
+pub fn rotate(
+    dir: &Path,
+    pass_file: Option<&Path>,
+    args: &SealArgs,
+    new_identity: bool,
+) -> Outcome {
+    let passphrase = crate::passphrase::read(pass_file, "Passphrase: ")?;
+    let mut vault =
+        coffer_engine::Vault::unlock(dir, &passphrase, coffer_engine::KdfPolicy::from_env())
+            .with_context(|| format!("unlocking the vault in {}", dir.display()))?;
     let options = options(&vault, args)?;
+    let pending = vault.rotation_pending()?;
+    if new_identity && pending.is_some() {
+        say!(
+            "a rotation is under way: it is finished first, to the vault's current identity; \
+             run `coffer rekey` again afterwards for a new identity"
+        );
+    }
+    if new_identity && pending.is_none() {
+        let new = vault.prepare_new_identity();
+        say!("A new identity for this vault. Its recovery key replaces the old one:");
+        super::init::show(new.recovery_key());
+        if std::io::stdin().is_terminal() {
+            super::init::confirm(new.recovery_key())?;
+        }
+        vault.commit_new_identity(new, &passphrase)?;
+        say!(
+            "The vault has a new identity (public key {}); the old recovery key no longer \
+             opens it. Every message is now re-sealed to it.",
+            vault.keys().recipient()
+        );
+    }
     let mut bar = Bar::new();
     let done =
         super::runtime()?

@@ -253,8 +253,17 @@ fn encrypt(
 /// or keyed to any account of the vault (a seal another client copied
 /// between two accounts stays genuine).
 pub fn open(keys: &VaultKeys, sealed: &[u8]) -> Result<Opened, SealError> {
-    let (mut opened, mac) = decrypt_and_check(keys.identity(), sealed)?;
-    let expected_mac = manifest::manifest_mac(keys.seal_auth_key(), &opened.manifest.encode())?;
+    // The current identity first; then the vault's older ones (a rotation to
+    // a new identity under way), each with its own MAC key.
+    let mut attempt = decrypt_and_check(keys.identity(), sealed).map(|r| (r, keys.seal_auth_key()));
+    for older in keys.retired() {
+        if !matches!(attempt, Err(SealError::NotForThisVault)) {
+            break;
+        }
+        attempt = decrypt_and_check(&older.identity, sealed).map(|r| (r, &older.seal_auth));
+    }
+    let ((mut opened, mac), seal_auth) = attempt?;
+    let expected_mac = manifest::manifest_mac(seal_auth, &opened.manifest.encode())?;
     let mac_ok: bool = expected_mac.ct_eq(&mac).into();
     opened.authenticity = if mac_ok {
         Authenticity::Verified

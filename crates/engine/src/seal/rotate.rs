@@ -12,8 +12,12 @@
 //! verified, and only then the old seal removed (`UID EXPUNGE`, or the MOVE
 //! path), with the journal written before each step.
 //!
-//! A new *identity* (a new master secret and recovery key) is not in this
-//! version: `coffer rekey` says so.
+//! A new *identity* (`Vault::commit_new_identity`, `coffer rekey`) is the
+//! same rotation after the vault's master secret was replaced: the old
+//! identity is kept inside the database, so old seals open and verify until
+//! each is re-sealed. A new identity waits while a rotation is under way
+//! (both generations would be re-sealed, twice), and so does a change of
+//! the escrow recipient.
 
 use anyhow::Context as _;
 use coffer_core::seal::AccountScope;
@@ -93,6 +97,17 @@ impl Vault {
             .unwrap_or(0);
         self.keys_mut().set_generation(g);
         Ok(())
+    }
+
+    /// The key generation a rotation under way moves to, if one is under
+    /// way (a new identity waits until it is finished: its seals and the
+    /// unfinished rotation's would otherwise both be re-sealed, twice).
+    pub fn rotation_pending(&self) -> anyhow::Result<Option<u32>> {
+        Ok(self
+            .store()
+            .setting(PENDING)
+            .context("reading the rotation")?
+            .and_then(|v| v.parse().ok()))
     }
 
     /// Re-seals this vault's seals (of `account`, or of every account) to

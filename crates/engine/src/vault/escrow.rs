@@ -52,6 +52,19 @@ impl Vault {
         Ok(())
     }
 
+    /// A rotation under way seals to the recipient set it began with: the
+    /// set changes only once it is finished.
+    fn refuse_during_rotation(&self) -> anyhow::Result<()> {
+        match self.rotation_pending()? {
+            Some(_) => Err(refusal(
+                Code::BadRequest,
+                "a rotation is under way: finish it with `coffer rotate`, then change the \
+                 escrow recipient",
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The escrow recipient new seals are also encrypted to, if any.
     pub fn escrow(&self) -> Option<EscrowInfo> {
         self.keys.escrow_recipients().first().map(info)
@@ -61,6 +74,7 @@ impl Vault {
     /// against it. Applies to new seals.
     pub fn set_escrow(&mut self, recipient: &str, fingerprint: &str) -> anyhow::Result<EscrowInfo> {
         self.check_escrow_change()?;
+        self.refuse_during_rotation()?;
         let r = coffer_core::escrow::pinned(recipient, fingerprint)
             .map_err(|e| refusal(Code::BadRequest, e))?;
         if r == self.keys.recipient() {
@@ -81,6 +95,7 @@ impl Vault {
     /// Returns the one removed.
     pub fn remove_escrow(&mut self) -> anyhow::Result<Option<EscrowInfo>> {
         self.check_escrow_change()?;
+        self.refuse_during_rotation()?;
         let before = self.escrow();
         self.store
             .remove_setting(SETTING)

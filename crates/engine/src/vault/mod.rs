@@ -7,12 +7,14 @@
 mod create;
 mod escrow;
 mod identity;
+mod new_identity;
 mod passwd;
 mod recover;
 mod unlock;
 
 pub use create::NewVault;
 pub use escrow::EscrowInfo;
+pub use new_identity::NewIdentity;
 
 use std::path::{Path, PathBuf};
 

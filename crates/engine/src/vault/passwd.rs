@@ -7,21 +7,6 @@ use crate::KdfPolicy;
 use crate::files::{self, Replace};
 
 impl Vault {
-    /// Why there is no re-key yet: changing the passphrase re-wraps the same
-    /// master secret, and a new one means re-sealing every message, which
-    /// waits for the key-rotation path.
-    pub fn rekey_refusal() -> anyhow::Error {
-        crate::refusal(
-            crate::Code::NotSupported,
-            "coffer rekey is not available yet: a new master secret (a new identity and \
-             recovery key) is not in this version. `coffer rotate` re-seals every message to \
-             the current recipient set, but under the same identity. `coffer passwd` changes \
-             the passphrase but does NOT revoke an old copy of the key file: whoever has one \
-             and the old passphrase can still open your mail (docs/THREAT-MODEL.md). Nothing \
-             was changed",
-        )
-    }
-
     /// Replaces the passphrase. `old` must unlock the key file on disk; the
     /// key file is then rewritten atomically, so the old passphrase stops
     /// working and a crash leaves one of the two, never neither. The master

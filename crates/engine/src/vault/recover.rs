@@ -65,6 +65,7 @@ impl Vault {
         };
         vault.load_escrow()?;
         vault.load_generation()?;
+        vault.load_retired()?;
         vault.apply_policy_floor();
         Ok(vault)
     }

@@ -51,14 +51,39 @@ impl Vault {
         check: bool,
     ) -> anyhow::Result<(Vault, coffer_core::MasterSecret)> {
         let layout = VaultLayout::new(dir);
-        let key_file = read_key_file(&layout, &policy)?;
-        let master = unlock_key_file(&key_file, passphrase)?;
-        let keys = derive(&master)?;
-        let store = match check {
-            true => open_store(&layout, &keys),
+        let open = |keys: &coffer_core::VaultKeys| match check {
+            true => open_store(&layout, keys),
             false => coffer_store::Store::open(&layout.database(), keys.database_key()),
-        }
-        .with_context(|| store_context(&layout))?;
+        };
+        let mut key_file = read_key_file(&layout, &policy)?;
+        let mut master = unlock_key_file(&key_file, passphrase)?;
+        let mut keys = derive(&master)?;
+        let next = super::new_identity::next_key_file(&layout);
+        let store = match (open(&keys), next.exists()) {
+            (Ok(store), true) => {
+                // A switch to a new identity stopped before the database was
+                // re-encrypted: the old key file stands, the new one goes.
+                if let Err(error) = std::fs::remove_file(&next) {
+                    tracing::warn!(%error, "cannot remove an unfinished new key file");
+                }
+                store
+            }
+            (Err(coffer_store::StoreError::WrongKeyOrCorrupt), true) => {
+                // It stopped after: the new key file opens the database.
+                let next_file = policy
+                    .parse(&std::fs::read(&next).context("reading the new key file")?)
+                    .context("the new key file is unusable")?;
+                let next_master = unlock_key_file(&next_file, passphrase)?;
+                let next_keys = derive(&next_master)?;
+                let store = open(&next_keys).with_context(|| store_context(&layout))?;
+                std::fs::rename(&next, layout.key_file())
+                    .context("putting the new key file in place")?;
+                tracing::info!("finished switching to the vault's new identity");
+                (key_file, master, keys) = (next_file, next_master, next_keys);
+                store
+            }
+            (result, _) => result.with_context(|| store_context(&layout))?,
+        };
         let mut kdf = key_file.params();
         if kdf.is_below(&policy.target()) {
             let raised = kdf.raised_to(&policy.target());
@@ -94,6 +119,7 @@ impl Vault {
         };
         vault.load_escrow()?;
         vault.load_generation()?;
+        vault.load_retired()?;
         vault.apply_policy_floor();
         Ok((vault, master))
     }
