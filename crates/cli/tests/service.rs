@@ -230,7 +230,11 @@ fn the_service_can_unlock_from_the_desktop_keyring() {
         &script,
         r#"set -eu
 printf x | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-sleep 0.5
+# Ready when it takes an item (a slow start on a loaded machine).
+for _ in $(seq 100); do
+  if printf probe | secret-tool store --label=probe application coffer-probe 2>/dev/null; then break; fi
+  sleep 0.1
+done
 if "$COFFER" --vault "$VAULT" watch --service --keyring --account mail --once-sealed 1 2>"$HOME/err1"; then
   echo "unlocked without a stored passphrase"; exit 10
 fi
