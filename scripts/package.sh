@@ -31,7 +31,11 @@ tauri() { (cd src-tauri && ../ui/node_modules/.bin/tauri "$@"); }
 tauri build "${tauri_flags[@]}" --bundles deb --config "$files_override" 2>&1 \
   | tr '\r' '\n' | grep -av '^[[:space:]]*$' || true
 [ -n "$(ls "$bundle_dir"/deb/*.deb 2>/dev/null)" ] || { echo "package.sh: no .deb was made" >&2; exit 1; }
-deb=$(ls "$bundle_dir"/deb/*.deb)
+# Debian's own file name (coffer_VERSION_ARCH.deb), as `apt install
+# ./coffer_*.deb` expects, not the bundler's product-name one.
+made=$(ls "$bundle_dir"/deb/*.deb)
+deb="$bundle_dir/deb/$(dpkg-deb -f "$made" Package)_$(dpkg-deb -f "$made" Version)_$(dpkg-deb -f "$made" Architecture).deb"
+[ "$made" = "$deb" ] || mv "$made" "$deb"
 echo "deb: $deb"
 
 # The AppImage bundler downloads linuxdeploy from GitHub; where that is not

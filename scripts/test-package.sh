@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 fail() { echo "package test: FAILED: $*" >&2; exit 1; }
 
 bash scripts/package.sh --debug
-deb=$(ls target/debug/bundle/deb/*.deb)
+deb=$(ls target/debug/bundle/deb/coffer_*.deb) || fail "no coffer_*.deb was made"
 
 echo "== what the .deb declares"
 dpkg-deb -f "$deb" Package Version Depends

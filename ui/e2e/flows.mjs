@@ -25,11 +25,21 @@ export async function type(element, value) {
   await element.sendKeys(value);
 }
 
-/** The text of every element matching `css`. */
+/**
+ * The text of every element matching `css`. A list the app re-renders
+ * between finding and reading (the virtual list, as new mail arrives) is
+ * read again, a few times.
+ */
 export async function texts(driver, css) {
-  const found = await driver.findElements(By.css(css));
-  // textContent: WebKitWebDriver's getText() skips text in some flex layouts.
-  return Promise.all(found.map((e) => e.getAttribute("textContent")));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const found = await driver.findElements(By.css(css));
+      // textContent: WebKitWebDriver's getText() skips text in some flex layouts.
+      return await Promise.all(found.map((e) => e.getAttribute("textContent")));
+    } catch (e) {
+      if (e?.name !== "StaleElementReferenceError" || attempt >= 5) throw e;
+    }
+  }
 }
 
 /**
