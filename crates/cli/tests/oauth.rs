@@ -190,23 +190,6 @@ fn wait(mut child: Child) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            hits.extend(files_containing(&p, needle));
-        } else if std::fs::read(&p)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle)
-        {
-            hits.push(p);
-        }
-    }
-    hits
-}
-
 #[test]
 fn an_oauth_account_signs_in_in_the_browser_seals_sends_and_is_audited() {
     let p = Place::new(Duration::from_secs(3600));
@@ -215,7 +198,7 @@ fn an_oauth_account_signs_in_in_the_browser_seals_sends_and_is_audited() {
     // The refresh token is in no file of the vault (the database is encrypted).
     for token in p.auth.refresh_tokens() {
         assert_eq!(
-            files_containing(&p.t.dir(), token.as_bytes()),
+            support::files_containing(&p.t.dir(), token.as_bytes()),
             Vec::<PathBuf>::new()
         );
     }

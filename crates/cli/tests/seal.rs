@@ -64,23 +64,6 @@ fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
 
-fn files_contain(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_dir() {
-            hits.extend(files_contain(&p, needle));
-        } else if std::fs::read(&p)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle)
-        {
-            hits.push(p);
-        }
-    }
-    hits
-}
-
 #[test]
 fn accounts_add_list_test_remove_and_the_password_stays_in_the_database() {
     let p = Place::new(MailServer::start().unwrap());
@@ -120,7 +103,7 @@ fn accounts_add_list_test_remove_and_the_password_stays_in_the_database() {
     // The password is in no file of the vault directory (the database is
     // encrypted), nor in any output.
     assert_eq!(
-        files_contain(&p.vault(), PASSWORD.as_bytes()),
+        support::files_containing(&p.vault(), PASSWORD.as_bytes()),
         Vec::<PathBuf>::new()
     );
 

@@ -48,6 +48,18 @@ pub struct Tokens {
     pub expires_in: Option<Duration>,
 }
 
+impl Tokens {
+    fn from_response(r: &oauth2::basic::BasicTokenResponse) -> Self {
+        Self {
+            access_token: SecretString::from(r.access_token().secret().clone()),
+            refresh_token: r
+                .refresh_token()
+                .map(|t| SecretString::from(t.secret().clone())),
+            expires_in: r.expires_in(),
+        }
+    }
+}
+
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tokens")
@@ -168,13 +180,7 @@ impl OAuthClient {
             .request_async(&http)
             .await
             .map_err(token_error)?;
-        Ok(Tokens {
-            access_token: SecretString::from(tokens.access_token().secret().clone()),
-            refresh_token: tokens
-                .refresh_token()
-                .map(|t| SecretString::from(t.secret().clone())),
-            expires_in: tokens.expires_in(),
-        })
+        Ok(Tokens::from_response(&tokens))
     }
 
     /// A fresh access token for `refresh_token`.
@@ -186,13 +192,7 @@ impl OAuthClient {
             .request_async(&http)
             .await
             .map_err(token_error)?;
-        Ok(Tokens {
-            access_token: SecretString::from(tokens.access_token().secret().clone()),
-            refresh_token: tokens
-                .refresh_token()
-                .map(|t| SecretString::from(t.secret().clone())),
-            expires_in: tokens.expires_in(),
-        })
+        Ok(Tokens::from_response(&tokens))
     }
 }
 

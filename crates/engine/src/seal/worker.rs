@@ -67,6 +67,16 @@ pub(super) struct PurgeState {
     pub(super) unfinished: Cell<bool>,
 }
 
+/// What became of one verified original at the end of a removal.
+enum Removal {
+    /// It stays, for this reason (its journal row stays `verified`).
+    Kept(String),
+    /// Another client removed or moved it meanwhile.
+    Vanished,
+    /// It is gone, and its sealed copy is in place.
+    Removed,
+}
+
 /// The folder changed under us (UIDVALIDITY) or can no longer be opened:
 /// its remaining work stops, and nothing more in it is deleted.
 #[derive(Debug, thiserror::Error)]
@@ -579,35 +589,54 @@ impl BatchRun<'_, '_> {
             .filter(|u| !kept.contains_key(u))
             .collect();
         let left = self.expunge(session, &to_expunge).await?;
-        let mut summary = shared.summary.borrow_mut();
-        for w in &mut verified {
-            let uid = w.uid();
-            self.settled.insert(uid);
+        self.settle_removal(&mut verified, |uid| {
             if let Some(reason) = kept.get(&uid) {
                 // Still `verified` in the journal, without \Deleted: a
                 // re-run finds no copy for it and seals it again.
-                summary.fail(name, Some(uid), *reason);
+                Removal::Kept((*reason).to_owned())
             } else if !marked.contains_key(&uid) {
-                set(
-                    &mut w.row,
-                    JournalState::Abandoned,
-                    "removed or moved by another client after it was sealed",
-                );
-                summary.folder(name).vanished += 1;
+                Removal::Vanished
             } else if left.contains(&uid) {
-                summary.fail(
-                    name,
-                    Some(uid),
-                    "still there after UID EXPUNGE (its verified sealed copy is beside it)",
-                );
+                Removal::Kept(
+                    "still there after UID EXPUNGE (its verified sealed copy is beside it)"
+                        .to_owned(),
+                )
             } else {
-                set(&mut w.row, JournalState::Deleted, "");
-                summary.folder(name).sealed += 1;
-                summary.bytes_sealed += w.size();
+                Removal::Removed
+            }
+        });
+        self.finish_removal(&verified, &marked)
+    }
+
+    /// Records what became of each verified original at the end of a
+    /// removal (`outcome` by UID): in the summary, and in its journal row.
+    fn settle_removal(
+        &mut self,
+        verified: &mut [Work<'_>],
+        mut outcome: impl FnMut(u32) -> Removal,
+    ) {
+        let name = self.folder.name.as_str();
+        let mut summary = self.shared.summary.borrow_mut();
+        for w in verified {
+            let uid = w.uid();
+            self.settled.insert(uid);
+            match outcome(uid) {
+                Removal::Kept(reason) => summary.fail(name, Some(uid), reason),
+                Removal::Vanished => {
+                    set(
+                        &mut w.row,
+                        JournalState::Abandoned,
+                        "removed or moved by another client after it was sealed",
+                    );
+                    summary.folder(name).vanished += 1;
+                }
+                Removal::Removed => {
+                    set(&mut w.row, JournalState::Deleted, "");
+                    summary.folder(name).sealed += 1;
+                    summary.bytes_sealed += w.size();
+                }
             }
         }
-        drop(summary);
-        self.finish_removal(&verified, &marked)
     }
 
     /// The first steps of either removal: report the batch verified,
@@ -759,44 +788,31 @@ impl BatchRun<'_, '_> {
             .as_ref()
             .map(|e| format!(" ({e:#})"))
             .unwrap_or_default();
-        let mut summary = shared.summary.borrow_mut();
-        for w in &mut verified {
-            let uid = w.uid();
-            self.settled.insert(uid);
+        let sha: HashMap<u32, [u8; 32]> = verified.iter().map(|w| (w.uid(), w.sha256)).collect();
+        self.settle_removal(&mut verified, |uid| {
             if let Some(reason) = kept.get(&uid) {
-                summary.fail(name, Some(uid), *reason);
+                Removal::Kept((*reason).to_owned())
             } else if !flags.contains_key(&uid) {
-                set(
-                    &mut w.row,
-                    JournalState::Abandoned,
-                    "removed or moved by another client after it was sealed",
-                );
-                summary.folder(name).vanished += 1;
+                Removal::Vanished
             } else if not_moved.contains(&uid) {
-                summary.fail(
-                    name,
-                    Some(uid),
-                    "still there after UID MOVE (its verified sealed copy is beside it)",
-                );
-            } else if super::purge::take(&mut removed, &w.sha256) {
-                set(&mut w.row, JournalState::Deleted, "");
-                summary.folder(name).sealed += 1;
-                summary.bytes_sealed += w.size();
+                Removal::Kept(
+                    "still there after UID MOVE (its verified sealed copy is beside it)".to_owned(),
+                )
+            } else if sha
+                .get(&uid)
+                .is_some_and(|sha| super::purge::take(&mut removed, sha))
+            {
+                Removal::Removed
             } else {
                 purge_state.unfinished.set(true);
-                summary.fail(
-                    name,
-                    Some(uid),
-                    format!(
-                        "moved to {:?} but not removed there yet{why}; its verified sealed copy \
-                         is in place, and the purge is tried again at the end of the run and at \
-                         the start of the next",
-                        super::purge::FOLDER
-                    ),
-                );
+                Removal::Kept(format!(
+                    "moved to {:?} but not removed there yet{why}; its verified sealed copy is in \
+                     place, and the purge is tried again at the end of the run and at the start \
+                     of the next",
+                    super::purge::FOLDER
+                ))
             }
-        }
-        drop(summary);
+        });
         self.finish_removal(&verified, &flags)?;
         purge_error.map_or(Ok(()), Err)
     }
