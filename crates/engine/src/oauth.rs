@@ -298,6 +298,9 @@ pub(crate) struct OAuthLogin<'v> {
     /// One refresh at a time: a refresh token is redeemed once, and the
     /// sessions waiting take the token it brought.
     refreshing: tokio::sync::Mutex<()>,
+    /// A refresh token the provider refused: never sent again (a session
+    /// waiting behind the refusal gets the same answer, not a second try).
+    refused: Mutex<Option<SecretString>>,
 }
 
 impl<'v> OAuthLogin<'v> {
@@ -306,6 +309,7 @@ impl<'v> OAuthLogin<'v> {
             grant: Mutex::new(grant),
             store,
             refreshing: tokio::sync::Mutex::new(()),
+            refused: Mutex::new(None),
         }
     }
 
@@ -363,6 +367,13 @@ impl<'v> OAuthLogin<'v> {
             return Ok(token);
         }
         let grant = self.grant();
+        let known_refused = match self.refused.lock() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if known_refused.is_some_and(|r| r.expose_secret() == grant.refresh_token.expose_secret()) {
+            return Err(sign_in_again(&grant.account, "refused a moment ago"));
+        }
         let client = OAuthClient {
             client_id: grant.client_id.clone(),
             client_secret: (!grant.client_secret.is_empty()).then(|| grant.client_secret.clone()),
@@ -375,15 +386,11 @@ impl<'v> OAuthLogin<'v> {
         let tokens = match client.refresh(&grant.refresh_token).await {
             Ok(t) => t,
             Err(OAuthError::Revoked(why)) => {
-                return Err(crate::refusal(
-                    Code::SignInAgain,
-                    format!(
-                        "the sign-in of account {:?} is no longer accepted ({why}): it was \
-                         revoked or has expired. Sign in again: `coffer account signin {}` (or \
-                         Settings → Accounts in the app)",
-                        grant.account, grant.account
-                    ),
-                ));
+                match self.refused.lock() {
+                    Ok(mut r) => *r = Some(grant.refresh_token.clone()),
+                    Err(poisoned) => *poisoned.into_inner() = Some(grant.refresh_token.clone()),
+                }
+                return Err(sign_in_again(&grant.account, &why));
             }
             Err(e) => {
                 return Err(oauth_error(e)).context("refreshing the OAuth access token");
@@ -412,6 +419,18 @@ impl<'v> OAuthLogin<'v> {
         }
         Ok(tokens.access_token)
     }
+}
+
+/// The error for a grant the provider no longer accepts.
+fn sign_in_again(account: &str, why: &str) -> anyhow::Error {
+    crate::refusal(
+        Code::SignInAgain,
+        format!(
+            "the sign-in of account {account:?} is no longer accepted ({why}): it was revoked or \
+             has expired. Sign in again: `coffer account signin {account}` (or Settings → \
+             Accounts in the app)"
+        ),
+    )
 }
 
 /// How long a sign-in in the browser may take.
